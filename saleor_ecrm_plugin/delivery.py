@@ -1,0 +1,87 @@
+"""Hand rendered messages to Django's ``EMAIL_BACKEND`` and classify its failures.
+
+Any backend works (SMTP, console, django-anymail's providers). Failures are sorted
+into :class:`TransientSendError` (retry later) and :class:`PermanentSendError`.
+"""
+from __future__ import annotations
+
+import smtplib
+import socket
+from typing import Any, Optional
+
+from django.core.mail import EmailMessage, get_connection
+
+from .errors import InvalidAddress, PermanentSendError, TransientSendError
+
+
+class Courier:
+    """One open connection to the email backend, reused for a batch of messages."""
+
+    def __init__(self) -> None:
+        self._connection: Optional[Any] = None
+
+    def __enter__(self) -> "Courier":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except (smtplib.SMTPException, OSError):
+                pass  # the connection is being dropped anyway
+            self._connection = None
+
+    def deliver(self, message: EmailMessage) -> None:
+        """Deliver one message or raise a classified :class:`SendError`."""
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+        try:
+            sent = self._connection.send_messages([message])
+        except Exception as exc:  # classified below; nothing is swallowed
+            # After a failure the SMTP session state is unknown: start a new one.
+            self.close()
+            raise classify_failure(exc) from exc
+        if not sent:
+            self.close()
+            raise TransientSendError("The email backend accepted no message.")
+
+
+def classify_failure(exc: BaseException) -> Exception:
+    """Map a backend exception to a transient or a permanent send error."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(400 <= code < 500 for code in codes):
+            return TransientSendError(f"Recipient deferred: {exc.recipients}")
+        return InvalidAddress(f"Recipient refused: {exc.recipients}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+        if 400 <= exc.smtp_code < 500:
+            return TransientSendError(text)
+        return PermanentSendError(text)
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, socket.timeout, OSError)):
+        return TransientSendError(f"{type(exc).__name__}: {exc}")
+    anymail_error = _classify_anymail(exc)
+    if anymail_error is not None:
+        return anymail_error
+    if isinstance(exc, (ValueError, UnicodeError)):
+        return PermanentSendError(f"{type(exc).__name__}: {exc}")
+    # Unknown failure type: retrying is the safe choice; attempts are bounded.
+    return TransientSendError(f"{type(exc).__name__}: {exc}")
+
+
+def _classify_anymail(exc: BaseException) -> Optional[Exception]:
+    try:
+        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+    except ImportError:
+        return None
+    if isinstance(exc, AnymailRecipientsRefused):
+        return InvalidAddress(str(exc))
+    if isinstance(exc, AnymailAPIError):
+        status = getattr(exc, "status_code", None)
+        if status is None or status == 429 or status >= 500:
+            return TransientSendError(str(exc))
+        return PermanentSendError(str(exc))
+    return None

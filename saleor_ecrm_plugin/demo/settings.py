@@ -1,0 +1,26 @@
+"""Settings of the demo shop and of the test suite: Saleor's own, plus the plugin.
+
+Environment: ``DATABASE_URL`` (default: local PostgreSQL database ``ecrm``),
+``CELERY_BROKER_URL`` (default: none, so Celery runs tasks eagerly),
+``EMAIL_URL`` (default: console).
+"""
+import os
+
+from saleor_ecrm_plugin.host import compat
+
+compat.apply_early()
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ecrm")
+os.environ.setdefault("SECRET_KEY", "ecrm-demo-not-secret")
+os.environ.setdefault("DEFAULT_FROM_EMAIL", "Demo Shop <shop@example.com>")
+# Saleor 2.10 would deactivate new accounts until they confirm by email.
+os.environ.setdefault("ENABLE_ACCOUNT_CONFIRMATION_BY_EMAIL", "False")
+
+from saleor.settings import *  # noqa: E402,F401,F403
+
+from saleor_ecrm_plugin.settings_helper import enable_ecrm  # noqa: E402
+
+enable_ecrm(globals(), dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30)))
+
+# Logging is Saleor's; keep the console readable in tests and the demo.
+LOGGING["loggers"]["saleor"]["level"] = "INFO"  # type: ignore[name-defined] # noqa: F405

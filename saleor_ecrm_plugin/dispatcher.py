@@ -1,0 +1,262 @@
+"""Claim due sends, re-check them, render, deliver, record. Safe to run anywhere at once.
+
+Claiming: one short transaction selects due rows with ``FOR UPDATE SKIP LOCKED`` and
+marks them ``sending`` under a random lease token, with ``next_attempt_at`` moved to
+the end of the lease. Concurrent dispatchers skip each other's rows. A dispatcher that
+dies leaves its rows ``sending``; once the lease has expired they are due again and
+another dispatcher takes them over.
+
+Finishing: every outcome is written with ``WHERE id = … AND lease_token = …``, so a
+dispatcher that lost its lease cannot overwrite the newer holder's result, and a
+dispatcher that notices its lease is running out hands its remaining rows back
+instead of sending them.
+
+The duplicate window: an email can be delivered twice only if the process stops
+after the mail server accepted the message and before the ``sent`` update committed
+(one UPDATE round-trip, about a millisecond), or if a single delivery outlasts the
+lease (the SMTP timeout is kept far below it). The Message-ID is derived from the
+ledger row, so even such a duplicate carries the same Message-ID.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, List, Optional
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .config import EcrmSettings, default_configuration, parse_configuration
+from .constants import DEFAULT_ACTIVE, PLUGIN_ID
+from .delivery import Courier
+from .errors import PermanentSendError, SendError, TransientSendError, UnknownProgram
+from .models import OPEN_STATUSES, AttemptOutcome, ScheduledSend, SendAttempt, SendStatus
+
+if TYPE_CHECKING:
+    from .host.saleor210 import ShopInfo
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_LEASE_SECONDS = 300
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+
+    def add(self, other: "DispatchReport") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """What every send of a run needs: the plugin's state and the shop's identity."""
+
+    active: bool
+    settings: EcrmSettings
+    shop: "ShopInfo"
+
+
+def load_context() -> SendContext:
+    from .host import saleor210 as host
+
+    active, items = host.stored_plugin_configuration(PLUGIN_ID)
+    if items is None:
+        active, items = DEFAULT_ACTIVE, default_configuration()
+    # a stored value that no longer parses falls back to its default
+    settings, _errors = parse_configuration(items)
+    return SendContext(active=active, settings=settings, shop=host.shop_info())
+
+
+@dataclass
+class Claim:
+    token: str
+    expires_at: datetime
+    sends: List[ScheduledSend]
+
+
+def claim_due_sends(
+    limit: int = DEFAULT_BATCH_SIZE,
+    lease_seconds: int = DEFAULT_LEASE_SECONDS,
+    now: Optional[datetime] = None,
+) -> Claim:
+    """Take up to ``limit`` due rows for this process, oldest due first."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    expires_at = now + timedelta(seconds=lease_seconds)
+    with transaction.atomic():
+        ids = list(
+            ScheduledSend.objects.select_for_update(skip_locked=True)
+            .filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            ScheduledSend.objects.filter(id__in=ids).update(
+                status=SendStatus.SENDING,
+                lease_token=token,
+                next_attempt_at=expires_at,
+                attempts=F("attempts") + 1,
+                updated_at=now,
+            )
+    sends = list(ScheduledSend.objects.filter(id__in=ids, lease_token=token)) if ids else []
+    sends.sort(key=lambda send: send.due_at)
+    return Claim(token=token, expires_at=expires_at, sends=sends)
+
+
+def retry_delay(attempts: int, base_seconds: int) -> timedelta:
+    """Exponential backoff with a little jitter: base, 2×base, 4×base… capped."""
+    seconds = base_seconds * (2 ** max(attempts - 1, 0))
+    seconds *= random.uniform(0.9, 1.1)
+    return min(timedelta(seconds=seconds), MAX_RETRY_DELAY)
+
+
+class Dispatcher:
+    """Sends due emails. One instance serves one batch loop in one process."""
+
+    def __init__(
+        self,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        lease_seconds: Optional[int] = None,
+    ) -> None:
+        self.batch_size = batch_size
+        self.lease_seconds = lease_seconds or getattr(
+            django_settings, "ECRM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS
+        )
+        # keep this much of the lease unused: a send started later is handed back
+        self.lease_margin = timedelta(seconds=max(self.lease_seconds // 5, 1))
+
+    def run(self, max_seconds: Optional[float] = None) -> DispatchReport:
+        """Dispatch batches until nothing is due (or ``max_seconds`` have passed)."""
+        report = DispatchReport()
+        started = time.monotonic()
+        context = load_context()
+        with Courier() as courier:
+            while True:
+                claim = claim_due_sends(self.batch_size, self.lease_seconds)
+                if not claim.sends:
+                    break
+                report.add(self._process(claim, context, courier))
+                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                    break
+        return report
+
+    def _process(
+        self, claim: Claim, context: SendContext, courier: Courier
+    ) -> DispatchReport:
+        report = DispatchReport(claimed=len(claim.sends))
+        attempts: List[SendAttempt] = []
+        for index, send in enumerate(claim.sends):
+            if timezone.now() > claim.expires_at - self.lease_margin:
+                report.released += release(claim.sends[index:], claim.token)
+                break
+            attempt = self._send_one(send, claim.token, context, courier)
+            attempts.append(attempt)
+            field = _REPORT_FIELD[attempt.outcome]
+            setattr(report, field, getattr(report, field) + 1)
+        SendAttempt.objects.bulk_create(attempts)
+        return report
+
+    def _send_one(
+        self, send: ScheduledSend, token: str, context: SendContext, courier: Courier
+    ) -> SendAttempt:
+        from .programs.registry import get_program
+        from .rendering import render_send
+
+        settings = context.settings
+        try:
+            program = get_program(send.program)
+        except UnknownProgram as exc:
+            return finish_failed(send, token, exc)
+        if not context.active:
+            return finish_skipped(send, token, "plugin_inactive")
+        if not program.is_enabled(settings):
+            return finish_skipped(send, token, "program_disabled")
+        try:
+            reason = program.skip_reason(send, settings)
+            if reason:
+                return finish_skipped(send, token, reason)
+            message = render_send(send, program.message(send, settings), settings, context.shop)
+            courier.deliver(message)
+        except TransientSendError as exc:
+            if send.attempts >= settings.max_attempts:
+                return finish_failed(send, token, exc)
+            return finish_retry(send, token, exc, settings.retry_delay_seconds)
+        except PermanentSendError as exc:
+            return finish_failed(send, token, exc)
+        return finish_sent(send, token, message.extra_headers["Message-ID"])
+
+
+_REPORT_FIELD = {
+    AttemptOutcome.SENT: "sent",
+    AttemptOutcome.SKIPPED: "skipped",
+    AttemptOutcome.RETRY: "retried",
+    AttemptOutcome.FAILED: "failed",
+}
+
+
+def _finish(
+    send: ScheduledSend,
+    token: str,
+    outcome: str,
+    error: Optional[BaseException] = None,
+    detail: str = "",
+    **fields: Any,
+) -> SendAttempt:
+    fields["lease_token"] = ""
+    fields["updated_at"] = timezone.now()
+    updated = ScheduledSend.objects.filter(id=send.id, lease_token=token).update(**fields)
+    if not updated:
+        detail = f"lease lost before recording: {detail}"
+    for name, value in fields.items():
+        setattr(send, name, value)
+    return SendAttempt(
+        send_id=send.id,
+        number=send.attempts,
+        outcome=outcome,
+        error_type=type(error).__name__ if error else "",
+        detail=detail or (str(error) if error else ""),
+    )
+
+
+def finish_sent(send: ScheduledSend, token: str, message_id: str) -> SendAttempt:
+    now = timezone.now()
+    return _finish(send, token, AttemptOutcome.SENT, status=SendStatus.SENT, sent_at=now, message_id=message_id or "")
+
+
+def finish_skipped(send: ScheduledSend, token: str, reason: str) -> SendAttempt:
+    return _finish(send, token, AttemptOutcome.SKIPPED, detail=reason, status=SendStatus.SKIPPED, skip_reason=reason)
+
+
+def finish_failed(send: ScheduledSend, token: str, error: BaseException) -> SendAttempt:
+    return _finish(send, token, AttemptOutcome.FAILED, error, status=SendStatus.FAILED, last_error=f"{type(error).__name__}: {error}")
+
+
+def finish_retry(send: ScheduledSend, token: str, error: SendError, base_seconds: int) -> SendAttempt:
+    next_at = timezone.now() + retry_delay(send.attempts, base_seconds)
+    return _finish(send, token, AttemptOutcome.RETRY, error, status=SendStatus.PLANNED, next_attempt_at=next_at, last_error=f"{type(error).__name__}: {error}")
+
+
+def release(sends: List[ScheduledSend], token: str) -> int:
+    """Hand claimed rows back untouched (their attempt is not counted)."""
+    return ScheduledSend.objects.filter(id__in=[s.id for s in sends], lease_token=token).update(
+        status=SendStatus.PLANNED,
+        lease_token="",
+        next_attempt_at=timezone.now(),
+        attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
+    )

@@ -1,0 +1,94 @@
+"""Planning and cancelling sends. The dispatcher (``dispatcher.py``) does the rest.
+
+Planning is idempotent: the idempotency key carries a unique constraint, so planning
+the same send twice (two hooks, a hook and a scan, a retried request) leaves one row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Dict, Iterable, Optional
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ScheduledSend, SendStatus
+
+
+@dataclass(frozen=True)
+class PlannedSend:
+    """A send a program wants. ``key`` defaults to program:step:subject:recipient."""
+
+    program: str
+    step: str
+    recipient: str
+    subject_type: str
+    subject_id: str
+    due_at: datetime
+    payload: Dict[str, Any] = field(default_factory=dict)
+    key: Optional[str] = None
+
+    def idempotency_key(self) -> str:
+        if self.key:
+            return self.key
+        return ":".join(
+            (
+                self.program,
+                self.step,
+                self.subject_type,
+                self.subject_id,
+                self.recipient.lower(),
+            )
+        )
+
+    def to_row(self) -> ScheduledSend:
+        return ScheduledSend(
+            program=self.program,
+            step=self.step,
+            recipient=self.recipient,
+            subject_type=self.subject_type,
+            subject_id=self.subject_id,
+            due_at=self.due_at,
+            next_attempt_at=self.due_at,
+            idempotency_key=self.idempotency_key(),
+            payload=self.payload,
+        )
+
+
+def plan_send(planned: PlannedSend) -> bool:
+    """Insert the row unless its key exists. Returns True when a row was created."""
+    return plan_sends([planned]) == 1
+
+
+def plan_sends(planned: Iterable[PlannedSend], batch_size: int = 2000) -> int:
+    """Plan many sends in bulk (``INSERT ... ON CONFLICT DO NOTHING``).
+
+    Returns the number of rows actually created; existing keys are left untouched.
+    """
+    rows = [item.to_row() for item in planned]
+    if not rows:
+        return 0
+    keys = [row.idempotency_key for row in rows]
+    with transaction.atomic():
+        before = ScheduledSend.objects.filter(idempotency_key__in=keys).count()
+        ScheduledSend.objects.bulk_create(
+            rows, batch_size=batch_size, ignore_conflicts=True
+        )
+        after = ScheduledSend.objects.filter(idempotency_key__in=keys).count()
+    return after - before
+
+
+def cancel_pending(
+    program: str, subject_type: str, subject_id: str, reason: str
+) -> int:
+    """Cancel the planned (not yet claimed) sends of a program about one object.
+
+    A row already claimed by a worker is not touched here: the program's
+    ``skip_reason`` re-check stops it right before delivery.
+    """
+    return ScheduledSend.objects.filter(
+        program=program,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        status=SendStatus.PLANNED,
+    ).update(status=SendStatus.CANCELLED, skip_reason=reason, updated_at=timezone.now())

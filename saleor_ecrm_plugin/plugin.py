@@ -1,0 +1,70 @@
+"""The Saleor plugin: configuration for the dashboard and thin hooks into the programs.
+
+Hooks only translate Saleor's event into plain values and hand them to a program
+after the surrounding transaction commits; they never send email themselves.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from saleor.plugins.base_plugin import BasePlugin
+from saleor.plugins.error_codes import PluginErrorCode
+
+from . import config
+from .constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
+from .programs.welcome import WelcomeProgram
+from .programs.registry import get_program
+
+if TYPE_CHECKING:
+    from saleor.account.models import User
+    from saleor.plugins.models import PluginConfiguration
+
+
+class EcrmPlugin(BasePlugin):
+    PLUGIN_ID = PLUGIN_ID
+    PLUGIN_NAME = PLUGIN_NAME
+    PLUGIN_DESCRIPTION = (
+        "Emails that bring customers back: abandoned checkout reminders, cross-sell "
+        "in the order confirmation, review requests and back-in-stock alerts."
+    )
+    DEFAULT_ACTIVE = DEFAULT_ACTIVE
+    CONFIG_STRUCTURE = config.config_structure()
+    DEFAULT_CONFIGURATION = config.default_configuration()
+
+    @property
+    def settings(self) -> config.EcrmSettings:
+        parsed, _errors = config.parse_configuration(self.configuration)
+        return parsed
+
+    @classmethod
+    def validate_plugin_configuration(
+        cls, plugin_configuration: "PluginConfiguration"
+    ) -> None:
+        """Reject the whole update, field by field, if any value does not parse."""
+        _settings, errors = config.parse_configuration(
+            plugin_configuration.configuration
+        )
+        if errors:
+            raise ValidationError(
+                {
+                    name: ValidationError(message, code=PluginErrorCode.INVALID.value)
+                    for name, message in errors.items()
+                }
+            )
+
+    def _after_commit(self, action: Callable[[], Any]) -> None:
+        transaction.on_commit(action)
+
+    def customer_created(self, customer: "User", previous_value: Any) -> Any:
+        if not self.active:
+            return previous_value
+        program = get_program(WelcomeProgram.id)
+        assert isinstance(program, WelcomeProgram)
+        settings, user_id, email = self.settings, customer.pk, customer.email
+        self._after_commit(
+            lambda: program.plan_welcome(settings, user_id, email, timezone.now())
+        )
+        return previous_value

@@ -1,0 +1,72 @@
+"""What every e-CRM program provides, and what the dispatcher asks of it.
+
+A program is one module holding its whole story:
+
+* its ``id`` and ``category`` (the kind of email, for the customer's preferences);
+* ``config_fields``: the dashboard fields it adds (typed in :mod:`..config`);
+* its triggers: methods the plugin's Saleor hooks or a beat scan call, which plan
+  steps through :func:`saleor_ecrm_plugin.ledger.plan_send`;
+* :meth:`Program.skip_reason`: the condition re-checked right before each send;
+* :meth:`Program.message`: the template and context of a step.
+
+Programs talk to Saleor only through :mod:`saleor_ecrm_plugin.host` and receive plain
+values (ids, emails), never Saleor model instances.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, Mapping, Optional, Sequence
+
+if TYPE_CHECKING:
+    from ..config import ConfigField, EcrmSettings
+    from ..models import ScheduledSend
+
+
+@dataclass(frozen=True)
+class EmailSpec:
+    """What to render for one send: a django-templated-email template and its context.
+
+    ``template`` is a name under ``templated_email/`` without the ``.email`` suffix,
+    e.g. ``"ecrm/welcome"``. ``context`` holds plain values only.
+    """
+
+    template: str
+    context: Dict[str, Any] = field(default_factory=dict)
+    headers: Dict[str, str] = field(default_factory=dict)
+
+
+class Program:
+    """Base class of the programs. Subclasses set the class attributes and implement
+    :meth:`skip_reason` and :meth:`message`."""
+
+    #: stable identifier stored in the ledger; never rename once emails were planned
+    id: ClassVar[str] = ""
+    #: the customer-facing kind of email (preference category)
+    category: ClassVar[str] = ""
+    #: True for mail a customer cannot opt out of (order confirmation, shipping)
+    transactional: ClassVar[bool] = False
+    config_fields: ClassVar[Sequence["ConfigField"]] = ()
+    #: name of the boolean config field that switches the program on, if any
+    enabled_field: ClassVar[Optional[str]] = None
+
+    def is_enabled(self, settings: "EcrmSettings") -> bool:
+        if self.enabled_field is None:
+            return True
+        return bool(settings.program(self.id).get(self.enabled_field, False))
+
+    def options(self, settings: "EcrmSettings") -> Mapping[str, Any]:
+        return settings.program(self.id)
+
+    def skip_reason(
+        self, send: "ScheduledSend", settings: "EcrmSettings"
+    ) -> Optional[str]:
+        """Re-check, right before sending, that the email is still wanted.
+
+        Return ``None`` to send, or a short machine-readable reason to skip
+        (recorded on the ledger row, e.g. ``"checkout_converted"``).
+        """
+        raise NotImplementedError
+
+    def message(self, send: "ScheduledSend", settings: "EcrmSettings") -> EmailSpec:
+        """Return the template and the context of this send's step."""
+        raise NotImplementedError

@@ -1,0 +1,83 @@
+"""Welcome: one email to a customer who just created an account.
+
+Trigger: Saleor's ``customer_created`` hook. Step ``welcome`` is due a configurable
+number of minutes after sign-up. Re-check before sending: the account still exists,
+is active and still has the address the email was planned for.
+
+This is the smallest complete program; the larger ones follow the same shape.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Optional
+
+from ..config import ConfigField, FieldType, int_parser, parse_bool
+from ..host import saleor210 as host
+from ..ledger import PlannedSend, plan_send
+from .base import EmailSpec, Program
+from .registry import register
+
+if TYPE_CHECKING:
+    from ..config import EcrmSettings
+    from ..models import ScheduledSend
+
+
+@register
+class WelcomeProgram(Program):
+    id = "welcome"
+    category = "welcome"
+    enabled_field = "welcome_enabled"
+    config_fields = (
+        ConfigField(
+            "welcome_enabled",
+            "Welcome email: on",
+            "Send a welcome email to customers who create an account.",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "welcome_delay_minutes",
+            "Welcome email: delay (minutes)",
+            "Minutes between account creation and the welcome email.",
+            "10",
+            int_parser(0, 7 * 24 * 60, "minutes"),
+        ),
+    )
+
+    def plan_welcome(
+        self, settings: "EcrmSettings", user_id: int, email: str, now: datetime
+    ) -> bool:
+        if not self.is_enabled(settings) or not email:
+            return False
+        delay = timedelta(minutes=self.options(settings)["welcome_delay_minutes"])
+        return plan_send(
+            PlannedSend(
+                program=self.id,
+                step="welcome",
+                recipient=email,
+                subject_type="user",
+                subject_id=str(user_id),
+                due_at=now + delay,
+            )
+        )
+
+    def skip_reason(
+        self, send: "ScheduledSend", settings: "EcrmSettings"
+    ) -> Optional[str]:
+        customer = host.customer_by_id(send.subject_id)
+        if customer is None:
+            return "account_deleted"
+        if not customer.is_active:
+            return "account_inactive"
+        if customer.email.lower() != send.recipient.lower():
+            return "email_changed"
+        return None
+
+    def message(self, send: "ScheduledSend", settings: "EcrmSettings") -> EmailSpec:
+        customer = host.customer_by_id(send.subject_id)
+        first_name = customer.first_name if customer else ""
+        return EmailSpec(
+            template="ecrm/welcome",
+            context={"first_name": first_name, "shop_url": settings.storefront_url},
+        )

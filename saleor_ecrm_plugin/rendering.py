@@ -1,0 +1,67 @@
+"""Turn an :class:`EmailSpec` into a ready-to-send Django email message."""
+from __future__ import annotations
+
+import hashlib
+from email.headerregistry import Address
+from typing import TYPE_CHECKING, Any, Dict, Optional
+
+from django.core.mail import EmailMessage
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from templated_email import get_templated_mail
+
+from .errors import RenderingError
+
+if TYPE_CHECKING:
+    from .config import EcrmSettings
+    from .host.saleor210 import ShopInfo
+    from .models import ScheduledSend
+    from .programs.base import EmailSpec
+
+
+def sender_address(settings: "EcrmSettings", shop: "ShopInfo") -> str:
+    name = settings.sender_name or shop.sender_name
+    address = settings.sender_email or shop.sender_email
+    return str(Address(display_name=name, addr_spec=address))
+
+
+def message_id_for(send: "ScheduledSend", sender_email: str) -> str:
+    """A Message-ID derived from the ledger row: a resend carries the same id."""
+    digest = hashlib.sha1(send.idempotency_key.encode("utf-8")).hexdigest()[:16]
+    domain = sender_email.rpartition("@")[2] or "localhost"
+    return f"<ecrm.{send.pk}.{digest}@{domain}>"
+
+
+def render_send(
+    send: "ScheduledSend",
+    spec: "EmailSpec",
+    settings: "EcrmSettings",
+    shop: "ShopInfo",
+    extra_headers: Optional[Dict[str, str]] = None,
+) -> EmailMessage:
+    from_email = sender_address(settings, shop)
+    context: Dict[str, Any] = {
+        "shop_name": shop.name,
+        "domain": shop.domain,
+        "storefront_url": settings.storefront_url,
+        "recipient": send.recipient,
+        **spec.context,
+    }
+    headers = {
+        "Message-ID": message_id_for(send, settings.sender_email or shop.sender_email),
+        "X-Ecrm-Program": f"{send.program}/{send.step}",
+        **spec.headers,
+        **(extra_headers or {}),
+    }
+    try:
+        message = get_templated_mail(
+            template_name=spec.template,
+            context=context,
+            from_email=from_email,
+            to=[send.recipient],
+            headers=headers,
+        )
+    except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
+        raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
+    if settings.reply_to:
+        message.reply_to = [settings.reply_to]
+    return message
