@@ -109,3 +109,4 @@ def staff_user(db):
 @pytest.fixture
 def staff_api_client(staff_user) -> ApiClient:
     return ApiClient(staff_user)
+import tests.programs  # noqa: E402,F401  (registers the test-only program)
