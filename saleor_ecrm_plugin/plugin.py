@@ -48,9 +48,13 @@ class EcrmPlugin(BasePlugin):
             plugin_configuration.configuration
         )
         if errors:
+            labels = {f.name: f.label for _, f in config.all_fields()}
             raise ValidationError(
                 {
-                    name: ValidationError(message, code=PluginErrorCode.INVALID.value)
+                    name: ValidationError(
+                        f"{labels[name]}: {message}",
+                        code=PluginErrorCode.INVALID.value,
+                    )
                     for name, message in errors.items()
                 }
             )

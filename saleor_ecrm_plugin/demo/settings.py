@@ -11,7 +11,7 @@ from saleor_ecrm_plugin.host import compat
 compat.apply_early()
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ecrm")
-os.environ.setdefault("SECRET_KEY", "ecrm-demo-not-secret")
+os.environ.setdefault("SECRET_KEY", "ecrm-demo-key-not-secret-change-me-in-production")
 os.environ.setdefault("DEFAULT_FROM_EMAIL", "Demo Shop <shop@example.com>")
 # Saleor 2.10 would deactivate new accounts until they confirm by email.
 os.environ.setdefault("ENABLE_ACCOUNT_CONFIRMATION_BY_EMAIL", "False")

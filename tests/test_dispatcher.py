@@ -1,0 +1,173 @@
+"""The dispatcher against a real SMTP server: outcomes, retries, failures, leases."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from saleor_ecrm_plugin.dispatcher import (
+    Dispatcher,
+    claim_due_sends,
+    load_context,
+    retry_delay,
+)
+from saleor_ecrm_plugin.delivery import Courier
+from saleor_ecrm_plugin.ledger import PlannedSend, plan_send, plan_sends
+from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
+from tests.conftest import configure_plugin
+from tests.programs import plan_pings
+from tests.smtp import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def active_plugin(shop):
+    configure_plugin(retry_delay_seconds="60", max_attempts="3")
+
+
+def test_planning_the_same_send_twice_leaves_one_row():
+    planned = PlannedSend(
+        program="test_ping",
+        step="ping",
+        recipient="Ada@Example.org",
+        subject_type="test",
+        subject_id="1",
+        due_at=timezone.now(),
+    )
+    assert plan_send(planned) is True
+    assert plan_send(planned) is False
+    assert plan_sends([planned, planned]) == 0
+    assert ScheduledSend.objects.count() == 1
+
+
+def test_due_sends_are_delivered_with_their_headers(smtp_server):
+    plan_pings(3, payload={"name": "Ada"})
+    plan_pings(2, due_at=timezone.now() + timedelta(hours=1), prefix="later")
+
+    report = Dispatcher().run()
+
+    assert (report.claimed, report.sent) == (3, 3)
+    received = smtp_server.wait_for(3)
+    assert sorted(r.rcpt_tos[0] for r in received) == [
+        f"customer{i}@example.org" for i in range(3)
+    ]
+    for message in received:
+        assert message.message["Subject"] == "Welcome to Test Shop, Ada"
+        assert message.message["Message-ID"].endswith("@shop.example.com>")
+    sent = ScheduledSend.objects.filter(status=SendStatus.SENT)
+    assert sorted(sent.values_list("message_id", flat=True)) == sorted(
+        r.message["Message-ID"] for r in received
+    )
+    assert ScheduledSend.objects.filter(status=SendStatus.PLANNED).count() == 2
+
+
+def test_failed_recheck_skips_with_its_reason(smtp_server):
+    plan_pings(1, payload={"skip": "customer_bought"})
+    report = Dispatcher().run()
+    assert report.skipped == 1
+    assert smtp_server.messages == []
+    send = ScheduledSend.objects.get()
+    assert (send.status, send.skip_reason) == (SendStatus.SKIPPED, "customer_bought")
+    assert send.attempt_log.get().detail == "customer_bought"
+
+
+def test_inactive_plugin_skips_instead_of_sending(smtp_server):
+    configure_plugin(active=False)
+    plan_pings(1)
+    assert Dispatcher().run().skipped == 1
+    assert ScheduledSend.objects.get().skip_reason == "plugin_inactive"
+    assert smtp_server.messages == []
+
+
+def test_unknown_program_is_a_permanent_failure(smtp_server):
+    plan_send(
+        PlannedSend("retired_program", "x", "a@example.org", "test", "1", timezone.now())
+    )
+    assert Dispatcher().run().failed == 1
+    send = ScheduledSend.objects.get()
+    assert send.status == SendStatus.FAILED
+    assert "UnknownProgram" in send.last_error
+
+
+def test_temporary_smtp_failure_retries_with_backoff_then_gives_up(smtp_server):
+    smtp_server.handler.reply_override = lambda envelope: "451 4.3.0 Try again later"
+    plan_pings(1)
+
+    before = timezone.now()
+    assert Dispatcher().run().retried == 1
+    send = ScheduledSend.objects.get()
+    assert send.status == SendStatus.PLANNED
+    assert send.attempts == 1
+    assert "451" in send.last_error
+    # first retry after ~60 s (configured), with at most 10 % jitter
+    delay = (send.next_attempt_at - before).total_seconds()
+    assert 53 <= delay <= 67
+    # not due again yet
+    assert Dispatcher().run().claimed == 0
+
+    for expected_attempts in (2, 3):
+        ScheduledSend.objects.update(next_attempt_at=timezone.now())
+        Dispatcher().run()
+        send.refresh_from_db()
+        assert send.attempts == expected_attempts
+    # max_attempts = 3: the third temporary failure is final
+    assert send.status == SendStatus.FAILED
+    assert [a.outcome for a in send.attempt_log.all()] == ["retry", "retry", "failed"]
+    assert smtp_server.messages == []
+
+
+def test_retry_delay_doubles():
+    delays = [retry_delay(n, 60).total_seconds() for n in (1, 2, 3, 4)]
+    for n, seconds in enumerate(delays):
+        assert 60 * 2**n * 0.9 <= seconds <= 60 * 2**n * 1.1
+    assert retry_delay(30, 60) == timedelta(hours=6)
+
+
+def test_permanent_smtp_refusal_fails_at_once_with_the_reason(smtp_server):
+    smtp_server.handler.reply_override = lambda envelope: "550 5.1.1 Mailbox unknown"
+    plan_pings(1)
+    assert Dispatcher().run().failed == 1
+    send = ScheduledSend.objects.get()
+    assert send.status == SendStatus.FAILED
+    assert send.attempts == 1
+    assert "550" in send.last_error and "Mailbox unknown" in send.last_error
+    assert send.attempt_log.get().error_type == "PermanentSendError"
+
+
+def test_unreachable_mail_server_is_temporary(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    plan_pings(1)
+    assert Dispatcher().run().retried == 1
+    send = ScheduledSend.objects.get()
+    assert send.status == SendStatus.PLANNED
+    assert send.attempt_log.get().error_type == "TransientSendError"
+
+
+def test_rows_held_by_another_dispatcher_are_left_alone_until_the_lease_expires(
+    smtp_server,
+):
+    plan_pings(2)
+    stale = claim_due_sends(limit=1, lease_seconds=60)  # a worker that then dies
+    assert len(stale.sends) == 1
+
+    assert Dispatcher().run().sent == 1  # only the free row
+    later = timezone.now() + timedelta(seconds=61)
+    taken_over = claim_due_sends(now=later)
+    assert [s.id for s in taken_over.sends] == [stale.sends[0].id]
+    assert taken_over.sends[0].attempts == 2
+
+
+def test_a_dispatcher_near_the_end_of_its_lease_hands_rows_back(smtp_server):
+    plan_pings(3)
+    claim = claim_due_sends(limit=3, lease_seconds=60)
+    claim.expires_at = timezone.now()  # as if the batch had taken the whole lease
+    with Courier() as courier:
+        report = Dispatcher(lease_seconds=60)._process(claim, load_context(), courier)
+    assert report.released == 3 and report.sent == 0
+    assert smtp_server.messages == []
+    for send in ScheduledSend.objects.all():
+        assert (send.status, send.attempts, send.lease_token) == (SendStatus.PLANNED, 0, "")
+    assert Dispatcher().run().sent == 3
