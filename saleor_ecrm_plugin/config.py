@@ -6,6 +6,7 @@ once, as a :class:`ConfigField`, with the parser that turns the stored value int
 typed one. :class:`EcrmSettings` is the result: the only form in which the rest of
 the plugin sees configuration.
 """
+
 from __future__ import annotations
 
 import re
@@ -105,7 +106,9 @@ def parse_timezone(value: ConfigValue) -> str:
     return text
 
 
-def int_parser(minimum: int, maximum: int, unit: str = "") -> Callable[[ConfigValue], int]:
+def int_parser(
+    minimum: int, maximum: int, unit: str = ""
+) -> Callable[[ConfigValue], int]:
     suffix = f" {unit}" if unit else ""
 
     def parse_int(value: ConfigValue) -> int:
@@ -128,7 +131,9 @@ def hours_list_parser(max_steps: int = 5) -> Callable[[ConfigValue], Tuple[float
     def parse_hours(value: ConfigValue) -> Tuple[float, ...]:
         parts = [part.strip() for part in _text(value).split(",") if part.strip()]
         if not parts:
-            raise ConfigurationError("Give at least one delay in hours, e.g. 2, 24, 48.")
+            raise ConfigurationError(
+                "Give at least one delay in hours, e.g. 2, 24, 48."
+            )
         if len(parts) > max_steps:
             raise ConfigurationError(f"At most {max_steps} steps.")
         hours: List[float] = []
@@ -138,7 +143,9 @@ def hours_list_parser(max_steps: int = 5) -> Callable[[ConfigValue], Tuple[float
             except ValueError as exc:
                 raise ConfigurationError(f"'{part}' is not a number of hours.") from exc
             if number != number or number <= 0 or number > 24 * 60:
-                raise ConfigurationError("Each delay must be above 0 and at most 60 days.")
+                raise ConfigurationError(
+                    "Each delay must be above 0 and at most 60 days."
+                )
             if hours and number <= hours[-1]:
                 raise ConfigurationError("Delays must increase: 2, 24, 48.")
             hours.append(number)
@@ -223,7 +230,9 @@ def all_fields() -> List[Tuple[Optional[str], ConfigField]]:
     """Every field with the id of the program that owns it (``None``: plugin-wide)."""
     from .programs import registry
 
-    fields: List[Tuple[Optional[str], ConfigField]] = [(None, f) for f in GENERAL_FIELDS]
+    fields: List[Tuple[Optional[str], ConfigField]] = [
+        (None, f) for f in GENERAL_FIELDS
+    ]
     for program in registry.all_programs():
         fields.extend((program.id, f) for f in program.config_fields)
     return fields

@@ -3,6 +3,7 @@
 Any backend works (SMTP, console, django-anymail's providers). Failures are sorted
 into :class:`TransientSendError` (retry later) and :class:`PermanentSendError`.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -20,7 +21,7 @@ class Courier:
     def __init__(self) -> None:
         self._connection: Optional[Any] = None
 
-    def __enter__(self) -> "Courier":
+    def __enter__(self) -> Courier:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -1,4 +1,4 @@
-"""Claim due sends, re-check them, render, deliver, record. Safe to run anywhere at once.
+"""Claim due sends, re-check, render, deliver, record. Safe to run anywhere at once.
 
 Claiming: one short transaction selects due rows with ``FOR UPDATE SKIP LOCKED`` and
 marks them ``sending`` under a random lease token, with ``next_attempt_at`` moved to
@@ -17,6 +17,7 @@ after the mail server accepted the message and before the ``sent`` update commit
 lease (the SMTP timeout is kept far below it). The Message-ID is derived from the
 ledger row, so even such a duplicate carries the same Message-ID.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,13 @@ from .config import EcrmSettings, default_configuration, parse_configuration
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID
 from .delivery import Courier
 from .errors import PermanentSendError, SendError, TransientSendError, UnknownProgram
-from .models import OPEN_STATUSES, AttemptOutcome, ScheduledSend, SendAttempt, SendStatus
+from .models import (
+    OPEN_STATUSES,
+    AttemptOutcome,
+    ScheduledSend,
+    SendAttempt,
+    SendStatus,
+)
 
 if TYPE_CHECKING:
     from .host.saleor210 import ShopInfo
@@ -57,7 +64,7 @@ class DispatchReport:
     failed: int = 0
     released: int = 0
 
-    def add(self, other: "DispatchReport") -> None:
+    def add(self, other: DispatchReport) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -68,7 +75,7 @@ class SendContext:
 
     active: bool
     settings: EcrmSettings
-    shop: "ShopInfo"
+    shop: ShopInfo
 
 
 def load_context() -> SendContext:
@@ -113,7 +120,9 @@ def claim_due_sends(
                 attempts=F("attempts") + 1,
                 updated_at=now,
             )
-    sends = list(ScheduledSend.objects.filter(id__in=ids, lease_token=token)) if ids else []
+    sends = (
+        list(ScheduledSend.objects.filter(id__in=ids, lease_token=token)) if ids else []
+    )
     sends.sort(key=lambda send: send.due_at)
     return Claim(token=token, expires_at=expires_at, sends=sends)
 
@@ -134,8 +143,8 @@ class Dispatcher:
         lease_seconds: Optional[int] = None,
     ) -> None:
         self.batch_size = batch_size
-        self.lease_seconds = lease_seconds or getattr(
-            django_settings, "ECRM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS
+        self.lease_seconds: int = lease_seconds or int(
+            getattr(django_settings, "ECRM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
         )
         # keep this much of the lease unused: a send started later is handed back
         self.lease_margin = timedelta(seconds=max(self.lease_seconds // 5, 1))
@@ -190,7 +199,9 @@ class Dispatcher:
             reason = program.skip_reason(send, settings)
             if reason:
                 return finish_skipped(send, token, reason)
-            message = render_send(send, program.message(send, settings), settings, context.shop)
+            message = render_send(
+                send, program.message(send, settings), settings, context.shop
+            )
             courier.deliver(message)
         except TransientSendError as exc:
             if send.attempts >= settings.max_attempts:
@@ -212,14 +223,16 @@ _REPORT_FIELD = {
 def _finish(
     send: ScheduledSend,
     token: str,
-    outcome: str,
+    outcome: Any,  # an AttemptOutcome; Django 3.0 gives its members no static type
     error: Optional[BaseException] = None,
     detail: str = "",
     **fields: Any,
 ) -> SendAttempt:
     fields["lease_token"] = ""
     fields["updated_at"] = timezone.now()
-    updated = ScheduledSend.objects.filter(id=send.id, lease_token=token).update(**fields)
+    updated = ScheduledSend.objects.filter(id=send.id, lease_token=token).update(
+        **fields
+    )
     if not updated:
         detail = f"lease lost before recording: {detail}"
     for name, value in fields.items():
@@ -235,25 +248,58 @@ def _finish(
 
 def finish_sent(send: ScheduledSend, token: str, message_id: str) -> SendAttempt:
     now = timezone.now()
-    return _finish(send, token, AttemptOutcome.SENT, status=SendStatus.SENT, sent_at=now, message_id=message_id or "")
+    return _finish(
+        send,
+        token,
+        AttemptOutcome.SENT,
+        status=SendStatus.SENT,
+        sent_at=now,
+        message_id=message_id or "",
+    )
 
 
 def finish_skipped(send: ScheduledSend, token: str, reason: str) -> SendAttempt:
-    return _finish(send, token, AttemptOutcome.SKIPPED, detail=reason, status=SendStatus.SKIPPED, skip_reason=reason)
+    return _finish(
+        send,
+        token,
+        AttemptOutcome.SKIPPED,
+        detail=reason,
+        status=SendStatus.SKIPPED,
+        skip_reason=reason,
+    )
 
 
 def finish_failed(send: ScheduledSend, token: str, error: BaseException) -> SendAttempt:
-    return _finish(send, token, AttemptOutcome.FAILED, error, status=SendStatus.FAILED, last_error=f"{type(error).__name__}: {error}")
+    return _finish(
+        send,
+        token,
+        AttemptOutcome.FAILED,
+        error,
+        status=SendStatus.FAILED,
+        last_error=f"{type(error).__name__}: {error}",
+    )
 
 
-def finish_retry(send: ScheduledSend, token: str, error: SendError, base_seconds: int) -> SendAttempt:
+def finish_retry(
+    send: ScheduledSend, token: str, error: SendError, base_seconds: int
+) -> SendAttempt:
     next_at = timezone.now() + retry_delay(send.attempts, base_seconds)
-    return _finish(send, token, AttemptOutcome.RETRY, error, status=SendStatus.PLANNED, next_attempt_at=next_at, last_error=f"{type(error).__name__}: {error}")
+    return _finish(
+        send,
+        token,
+        AttemptOutcome.RETRY,
+        error,
+        status=SendStatus.PLANNED,
+        next_attempt_at=next_at,
+        last_error=f"{type(error).__name__}: {error}",
+    )
 
 
 def release(sends: List[ScheduledSend], token: str) -> int:
     """Hand claimed rows back untouched (their attempt is not counted)."""
-    return ScheduledSend.objects.filter(id__in=[s.id for s in sends], lease_token=token).update(
+    return ScheduledSend.objects.filter(
+        id__in=[s.id for s in sends], lease_token=token
+    ).update(
         status=SendStatus.PLANNED,
         lease_token="",
         next_attempt_at=timezone.now(),

@@ -4,6 +4,7 @@ Callers branch on two families: :class:`TransientSendError` (try again later, wi
 backoff) and :class:`PermanentSendError` (mark the send failed and keep the reason).
 Each subclass also inherits the matching built-in so that generic handlers still work.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 Planning is idempotent: the idempotency key carries a unique constraint, so planning
 the same send twice (two hooks, a hook and a scan, a retried request) leaves one row.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

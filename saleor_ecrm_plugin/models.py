@@ -13,6 +13,7 @@ is when the row is due; for a row being sent it is when the worker's lease expir
 after which another worker may take the row over. Claiming therefore reads one
 partial index (rows still to do, ordered by that time) and costs O(due rows).
 """
+
 from __future__ import annotations
 
 from django.contrib.postgres.fields import JSONField

@@ -3,6 +3,7 @@
 Hooks only translate Saleor's event into plain values and hand them to a program
 after the surrounding transaction commits; they never send email themselves.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
@@ -15,8 +16,8 @@ from saleor.plugins.error_codes import PluginErrorCode
 
 from . import config
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
-from .programs.welcome import WelcomeProgram
 from .programs.registry import get_program
+from .programs.welcome import WelcomeProgram
 
 if TYPE_CHECKING:
     from saleor.account.models import User
@@ -41,7 +42,7 @@ class EcrmPlugin(BasePlugin):
 
     @classmethod
     def validate_plugin_configuration(
-        cls, plugin_configuration: "PluginConfiguration"
+        cls, plugin_configuration: PluginConfiguration
     ) -> None:
         """Reject the whole update, field by field, if any value does not parse."""
         _settings, errors = config.parse_configuration(
@@ -62,7 +63,7 @@ class EcrmPlugin(BasePlugin):
     def _after_commit(self, action: Callable[[], Any]) -> None:
         transaction.on_commit(action)
 
-    def customer_created(self, customer: "User", previous_value: Any) -> Any:
+    def customer_created(self, customer: User, previous_value: Any) -> Any:
         if not self.active:
             return previous_value
         program = get_program(WelcomeProgram.id)

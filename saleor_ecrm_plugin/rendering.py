@@ -1,4 +1,5 @@
 """Turn an :class:`EmailSpec` into a ready-to-send Django email message."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,13 +19,13 @@ if TYPE_CHECKING:
     from .programs.base import EmailSpec
 
 
-def sender_address(settings: "EcrmSettings", shop: "ShopInfo") -> str:
+def sender_address(settings: EcrmSettings, shop: ShopInfo) -> str:
     name = settings.sender_name or shop.sender_name
     address = settings.sender_email or shop.sender_email
     return str(Address(display_name=name, addr_spec=address))
 
 
-def message_id_for(send: "ScheduledSend", sender_email: str) -> str:
+def message_id_for(send: ScheduledSend, sender_email: str) -> str:
     """A Message-ID derived from the ledger row: a resend carries the same id."""
     digest = hashlib.sha1(send.idempotency_key.encode("utf-8")).hexdigest()[:16]
     domain = sender_email.rpartition("@")[2] or "localhost"
@@ -32,10 +33,10 @@ def message_id_for(send: "ScheduledSend", sender_email: str) -> str:
 
 
 def render_send(
-    send: "ScheduledSend",
-    spec: "EmailSpec",
-    settings: "EcrmSettings",
-    shop: "ShopInfo",
+    send: ScheduledSend,
+    spec: EmailSpec,
+    settings: EcrmSettings,
+    shop: ShopInfo,
     extra_headers: Optional[Dict[str, str]] = None,
 ) -> EmailMessage:
     from_email = sender_address(settings, shop)

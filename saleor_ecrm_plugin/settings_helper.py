@@ -10,6 +10,7 @@ It adds the plugin to ``PLUGINS``, the app to ``INSTALLED_APPS``, the plugin's
 ``templates/`` folder in front of the template directories, the dispatcher to the
 Celery beat schedule, and the plugin's URLconf (Saleor's routes plus the plugin's).
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,7 +24,7 @@ DISPATCH_TASK = "saleor_ecrm_plugin.dispatch_due_sends"
 
 
 def templates_dir() -> Path:
-    """The ``templates/`` folder: beside the package in a checkout, else installed data."""
+    """``templates/``: beside the package in a checkout, else the installed copy."""
     candidates = [
         Path(__file__).resolve().parent.parent / "templates",
         Path(sys.prefix) / "share" / "saleor_ecrm_plugin" / "templates",

@@ -2,6 +2,7 @@
 
 Saleor's Celery app autodiscovers this module because the plugin is in ``PLUGINS``.
 """
+
 from __future__ import annotations
 
 from typing import Dict

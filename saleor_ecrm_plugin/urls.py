@@ -1,4 +1,5 @@
 """Saleor's own routes plus the plugin's (enabled by the settings helper)."""
+
 from __future__ import annotations
 
 from saleor.urls import urlpatterns as saleor_urlpatterns

@@ -101,7 +101,9 @@ def staff_user(db):
 
     user = User.objects.create_user("staff@shop.example.com", "password", is_staff=True)
     user.user_permissions.add(
-        Permission.objects.get(codename="manage_plugins", content_type__app_label="plugins")
+        Permission.objects.get(
+            codename="manage_plugins", content_type__app_label="plugins"
+        )
     )
     return user
 
@@ -109,4 +111,6 @@ def staff_user(db):
 @pytest.fixture
 def staff_api_client(staff_user) -> ApiClient:
     return ApiClient(staff_user)
+
+
 import tests.programs  # noqa: E402,F401  (registers the test-only program)

@@ -3,6 +3,7 @@
 Rows carry their behaviour in ``payload``: ``{"skip": "reason"}`` makes the re-check
 skip with that reason; ``{"name": "Ada"}`` personalises the (welcome) template.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """A real SMTP server for tests (aiosmtpd), recording every message it accepts."""
+
 from __future__ import annotations
 
 import email
@@ -66,7 +67,7 @@ class SmtpServer:
             self.handler, hostname="127.0.0.1", port=self.port, decode_data=False
         )
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 

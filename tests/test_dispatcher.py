@@ -1,4 +1,5 @@
 """The dispatcher against a real SMTP server: outcomes, retries, failures, leases."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,13 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from saleor_ecrm_plugin.delivery import Courier
 from saleor_ecrm_plugin.dispatcher import (
     Dispatcher,
     claim_due_sends,
     load_context,
     retry_delay,
 )
-from saleor_ecrm_plugin.delivery import Courier
 from saleor_ecrm_plugin.ledger import PlannedSend, plan_send, plan_sends
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from tests.conftest import configure_plugin
@@ -83,7 +84,9 @@ def test_inactive_plugin_skips_instead_of_sending(smtp_server):
 
 def test_unknown_program_is_a_permanent_failure(smtp_server):
     plan_send(
-        PlannedSend("retired_program", "x", "a@example.org", "test", "1", timezone.now())
+        PlannedSend(
+            "retired_program", "x", "a@example.org", "test", "1", timezone.now()
+        )
     )
     assert Dispatcher().run().failed == 1
     send = ScheduledSend.objects.get()
@@ -169,5 +172,9 @@ def test_a_dispatcher_near_the_end_of_its_lease_hands_rows_back(smtp_server):
     assert report.released == 3 and report.sent == 0
     assert smtp_server.messages == []
     for send in ScheduledSend.objects.all():
-        assert (send.status, send.attempts, send.lease_token) == (SendStatus.PLANNED, 0, "")
+        assert (send.status, send.attempts, send.lease_token) == (
+            SendStatus.PLANNED,
+            0,
+            "",
+        )
     assert Dispatcher().run().sent == 3

@@ -1,4 +1,5 @@
 """The plugin as a merchant sees it: Saleor's own GraphQL API for plugins."""
+
 from __future__ import annotations
 
 import pytest
@@ -104,7 +105,10 @@ def test_plugin_update_rejects_bad_values_and_changes_nothing(
 ):
     staff_api_client.post(
         UPDATE,
-        {"id": PLUGIN_ID, "input": {"configuration": [{"name": "sender_name", "value": "Before"}]}},
+        {
+            "id": PLUGIN_ID,
+            "input": {"configuration": [{"name": "sender_name", "value": "Before"}]},
+        },
     )
     before = PluginConfiguration.objects.get(identifier=PLUGIN_ID).configuration
 
@@ -134,9 +138,9 @@ def test_anonymous_user_is_refused(api_client, db):
     assert listing["data"]["plugins"] is None
     assert "permission" in listing["errors"][0]["message"].lower()
 
-    update = api_client.post(
-        UPDATE, {"id": PLUGIN_ID, "input": {"active": False}}
-    )
+    update = api_client.post(UPDATE, {"id": PLUGIN_ID, "input": {"active": False}})
     assert update["data"]["pluginUpdate"] is None
     assert "permission" in update["errors"][0]["message"].lower()
-    assert not PluginConfiguration.objects.filter(identifier=PLUGIN_ID, active=False).exists()
+    assert not PluginConfiguration.objects.filter(
+        identifier=PLUGIN_ID, active=False
+    ).exists()

@@ -1,4 +1,5 @@
 """The smallest program, end to end: Saleor's accountRegister -> ledger -> SMTP."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -67,5 +68,7 @@ def test_account_registered_through_graphql_gets_one_welcome_email(
 @pytest.mark.django_db(transaction=True)
 def test_welcome_is_not_planned_while_the_program_is_off(shop, api_client):
     configure_plugin(welcome_enabled=False)
-    api_client.post(REGISTER, {"email": "bob@example.org", "password": "correct-horse-1"})
+    api_client.post(
+        REGISTER, {"email": "bob@example.org", "password": "correct-horse-1"}
+    )
     assert not ScheduledSend.objects.exists()

@@ -4,6 +4,7 @@ Environment: ``DATABASE_URL`` (default: local PostgreSQL database ``ecrm``),
 ``CELERY_BROKER_URL`` (default: none, so Celery runs tasks eagerly),
 ``EMAIL_URL`` (default: console).
 """
+
 import os
 
 from saleor_ecrm_plugin.host import compat
@@ -20,7 +21,9 @@ from saleor.settings import *  # noqa: E402,F401,F403
 
 from saleor_ecrm_plugin.settings_helper import enable_ecrm  # noqa: E402
 
-enable_ecrm(globals(), dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30)))
+enable_ecrm(
+    globals(), dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30))
+)
 
 # Logging is Saleor's; keep the console readable in tests and the demo.
 LOGGING["loggers"]["saleor"]["level"] = "INFO"  # type: ignore[name-defined] # noqa: F405

@@ -15,18 +15,21 @@ Python or library does not need it, so importing this module on 3.8 changes noth
    UTC". Patched to accept a zero offset of either type.
 3. billiard's ``_Code`` stand-in for a traceback's code object lacks
    ``co_positions``, which 3.11's traceback module calls: logging any failed task
-   crashed the worker. A ``co_positions`` returning no positions is added.
+   crashed the worker. A ``co_positions`` that knows no positions is added.
 
 Shims 2 and 3 are applied when their module is first imported, through a meta path
 hook, so that importing this module stays cheap and imports nothing heavy.
 """
+
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
 import inspect
+import itertools
 import sys
 import sysconfig
+from collections import namedtuple
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
@@ -37,22 +40,17 @@ PTH_LINE = "import saleor_ecrm_plugin.host.compat as _c; _c.apply_early()\n"
 _applied = False
 
 
+ArgSpec = namedtuple("ArgSpec", "args varargs keywords defaults")
+
+
 def _restore_inspect_argspec() -> None:
     if not hasattr(inspect, "getargspec"):
 
         def getargspec(func: Callable[..., Any]) -> Any:
             spec = inspect.getfullargspec(func)
-            return inspect.ArgSpec(  # type: ignore[attr-defined]
-                spec.args, spec.varargs, spec.varkw, spec.defaults
-            )
+            return ArgSpec(spec.args, spec.varargs, spec.varkw, spec.defaults)
 
-        if not hasattr(inspect, "ArgSpec"):
-            from collections import namedtuple
-
-            inspect.ArgSpec = namedtuple(  # type: ignore[attr-defined]
-                "ArgSpec", "args varargs keywords defaults"
-            )
-        inspect.getargspec = getargspec  # type: ignore[attr-defined]
+        inspect.getargspec = getargspec  # type: ignore[attr-defined,assignment]
 
     if not hasattr(inspect, "formatargspec"):
 
@@ -113,7 +111,9 @@ def _patch_billiard_code(module: Any) -> None:
     if code_class is not None and not hasattr(code_class, "co_positions"):
 
         def co_positions(self: Any) -> Any:
-            return iter(())
+            # "position unknown" for every instruction: traceback falls back to
+            # the frame's line number, as it did before 3.11
+            return itertools.repeat((None, None, None, None))
 
         code_class.co_positions = co_positions
 

@@ -4,6 +4,7 @@ Functions take and return plain values (ids, strings, small dataclasses), so tha
 programs never hold a Saleor model instance and a Saleor 3.x adapter can replace this
 module without touching them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ def shop_info() -> ShopInfo:
 
 
 def stored_plugin_configuration(plugin_id: str) -> PLUGIN_CONFIGURATION:
-    """(active, configuration items) as saved from the dashboard; defaults if never saved."""
+    """(active, configuration items) saved from the dashboard; None if never saved."""
     from saleor.plugins.models import PluginConfiguration
 
     row = PluginConfiguration.objects.filter(identifier=plugin_id).first()
@@ -64,9 +65,11 @@ class Customer:
 def customer_by_id(user_id: Any) -> Optional[Customer]:
     from saleor.account.models import User
 
-    user = User.objects.filter(pk=user_id).only(
-        "id", "email", "first_name", "is_active"
-    ).first()
+    user = (
+        User.objects.filter(pk=user_id)
+        .only("id", "email", "first_name", "is_active")
+        .first()
+    )
     if user is None:
         return None
     return Customer(user.pk, user.email, user.first_name, user.is_active)

@@ -12,6 +12,7 @@ A program is one module holding its whole story:
 Programs talk to Saleor only through :mod:`saleor_ecrm_plugin.host` and receive plain
 values (ids, emails), never Saleor model instances.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,20 +46,20 @@ class Program:
     category: ClassVar[str] = ""
     #: True for mail a customer cannot opt out of (order confirmation, shipping)
     transactional: ClassVar[bool] = False
-    config_fields: ClassVar[Sequence["ConfigField"]] = ()
+    config_fields: ClassVar[Sequence[ConfigField]] = ()
     #: name of the boolean config field that switches the program on, if any
     enabled_field: ClassVar[Optional[str]] = None
 
-    def is_enabled(self, settings: "EcrmSettings") -> bool:
+    def is_enabled(self, settings: EcrmSettings) -> bool:
         if self.enabled_field is None:
             return True
         return bool(settings.program(self.id).get(self.enabled_field, False))
 
-    def options(self, settings: "EcrmSettings") -> Mapping[str, Any]:
+    def options(self, settings: EcrmSettings) -> Mapping[str, Any]:
         return settings.program(self.id)
 
     def skip_reason(
-        self, send: "ScheduledSend", settings: "EcrmSettings"
+        self, send: ScheduledSend, settings: EcrmSettings
     ) -> Optional[str]:
         """Re-check, right before sending, that the email is still wanted.
 
@@ -67,6 +68,6 @@ class Program:
         """
         raise NotImplementedError
 
-    def message(self, send: "ScheduledSend", settings: "EcrmSettings") -> EmailSpec:
+    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
         """Return the template and the context of this send's step."""
         raise NotImplementedError

@@ -1,4 +1,5 @@
 """The programs known to the plugin, by id."""
+
 from __future__ import annotations
 
 from typing import Dict, List

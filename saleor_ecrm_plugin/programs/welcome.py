@@ -6,6 +6,7 @@ is active and still has the address the email was planned for.
 
 This is the smallest complete program; the larger ones follow the same shape.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -46,7 +47,7 @@ class WelcomeProgram(Program):
     )
 
     def plan_welcome(
-        self, settings: "EcrmSettings", user_id: int, email: str, now: datetime
+        self, settings: EcrmSettings, user_id: int, email: str, now: datetime
     ) -> bool:
         if not self.is_enabled(settings) or not email:
             return False
@@ -63,7 +64,7 @@ class WelcomeProgram(Program):
         )
 
     def skip_reason(
-        self, send: "ScheduledSend", settings: "EcrmSettings"
+        self, send: ScheduledSend, settings: EcrmSettings
     ) -> Optional[str]:
         customer = host.customer_by_id(send.subject_id)
         if customer is None:
@@ -74,7 +75,7 @@ class WelcomeProgram(Program):
             return "email_changed"
         return None
 
-    def message(self, send: "ScheduledSend", settings: "EcrmSettings") -> EmailSpec:
+    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
         customer = host.customer_by_id(send.subject_id)
         first_name = customer.first_name if customer else ""
         return EmailSpec(
