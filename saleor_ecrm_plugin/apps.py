@@ -12,3 +12,6 @@ class EcrmConfig(AppConfig):
         # Programs register themselves on import; importing the package that holds
         # them here makes the registry complete in web processes and workers alike.
         from . import programs  # noqa: F401
+        from .preferences import signals
+
+        signals.connect()

@@ -17,6 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
 from .errors import ConfigurationError
+from .preferences.sending_rules import (
+    ConsentMode,
+    FrequencyCap,
+    QuietHours,
+    parse_consent_mode,
+    parse_frequency_cap,
+    parse_quiet_hours,
+)
 
 ConfigValue = Union[str, bool, None]
 
@@ -93,6 +101,10 @@ def parse_https_url(value: ConfigValue) -> str:
             f"'{text}' is not a web address (expected https://shop.example/)."
         ) from exc
     return text if text.endswith("/") else text + "/"
+
+
+def parse_optional_url(value: ConfigValue) -> str:
+    return parse_https_url(value) if _text(value) else ""
 
 
 def parse_timezone(value: ConfigValue) -> str:
@@ -186,6 +198,39 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
         parse_https_url,
     ),
     ConfigField(
+        "public_url",
+        "Public address of this Saleor server",
+        "Used for unsubscribe and preference links, e.g. https://api.shop.example/."
+        " Empty: https:// and the site domain set in Saleor.",
+        "",
+        parse_optional_url,
+    ),
+    ConfigField(
+        "consent_mode",
+        "Marketing consent",
+        "Who may receive marketing emails: opt_in_only (people who opted in),"
+        " soft_opt_in (also customers who ordered, EU soft opt-in), or everyone.",
+        ConsentMode.SOFT_OPT_IN,
+        parse_consent_mode,
+    ),
+    ConfigField(
+        "quiet_hours",
+        "Quiet hours",
+        "No marketing email between these hours, in the customer's time zone when"
+        " known, else the shop's: 21-8. Emails wait until the end. Empty: none.",
+        "21-8",
+        parse_quiet_hours,
+    ),
+    ConfigField(
+        "frequency_cap",
+        "Marketing emails per customer",
+        "At most this many marketing emails per rolling number of days, e.g. 3/7."
+        " Further emails are delayed, not dropped; cart reminders are exempt."
+        " Empty: no cap.",
+        "3/7",
+        parse_frequency_cap,
+    ),
+    ConfigField(
         "shop_timezone",
         "Shop time zone",
         "Time zone of the shop (e.g. Europe/Paris), used for sending hours.",
@@ -217,6 +262,10 @@ class EcrmSettings:
     sender_email: str = ""
     reply_to: str = ""
     storefront_url: str = "http://localhost:3000/"
+    public_url: str = ""
+    consent_mode: str = ConsentMode.SOFT_OPT_IN
+    quiet_hours: Optional[QuietHours] = None
+    frequency_cap: Optional[FrequencyCap] = None
     shop_timezone: str = "UTC"
     max_attempts: int = 5
     retry_delay_seconds: int = 60

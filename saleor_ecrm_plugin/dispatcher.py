@@ -40,10 +40,12 @@ from .errors import PermanentSendError, SendError, TransientSendError, UnknownPr
 from .models import (
     OPEN_STATUSES,
     AttemptOutcome,
+    ChoiceValue,
     ScheduledSend,
     SendAttempt,
     SendStatus,
 )
+from .preferences.policy import consent_skip_reason, postpone_until
 
 if TYPE_CHECKING:
     from .host.saleor210 import ShopInfo
@@ -62,6 +64,7 @@ class DispatchReport:
     skipped: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
     released: int = 0
 
     def add(self, other: DispatchReport) -> None:
@@ -195,12 +198,18 @@ class Dispatcher:
             return finish_skipped(send, token, "plugin_inactive")
         if not program.is_enabled(settings):
             return finish_skipped(send, token, "program_disabled")
+        reason = consent_skip_reason(send, program, settings)
+        if reason:
+            return finish_skipped(send, token, reason)
+        until = postpone_until(send, program, settings, timezone.now())
+        if until is not None:
+            return finish_deferred(send, token, until)
         try:
             reason = program.skip_reason(send, settings)
             if reason:
                 return finish_skipped(send, token, reason)
             message = render_send(
-                send, program.message(send, settings), settings, context.shop
+                send, program.message(send, settings), settings, context.shop, program
             )
             courier.deliver(message)
         except TransientSendError as exc:
@@ -213,6 +222,7 @@ class Dispatcher:
 
 
 _REPORT_FIELD = {
+    AttemptOutcome.DEFERRED: "deferred",
     AttemptOutcome.SENT: "sent",
     AttemptOutcome.SKIPPED: "skipped",
     AttemptOutcome.RETRY: "retried",
@@ -223,7 +233,7 @@ _REPORT_FIELD = {
 def _finish(
     send: ScheduledSend,
     token: str,
-    outcome: Any,  # an AttemptOutcome; Django 3.0 gives its members no static type
+    outcome: ChoiceValue,
     error: Optional[BaseException] = None,
     detail: str = "",
     **fields: Any,
@@ -292,6 +302,19 @@ def finish_retry(
         status=SendStatus.PLANNED,
         next_attempt_at=next_at,
         last_error=f"{type(error).__name__}: {error}",
+    )
+
+
+def finish_deferred(send: ScheduledSend, token: str, until: datetime) -> SendAttempt:
+    """Not now (quiet hours, frequency cap): planned again; the attempt not counted."""
+    return _finish(
+        send,
+        token,
+        AttemptOutcome.DEFERRED,
+        detail=f"delayed until {until.isoformat()}",
+        status=SendStatus.PLANNED,
+        next_attempt_at=until,
+        attempts=max(send.attempts - 1, 0),
     )
 
 

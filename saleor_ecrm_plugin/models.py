@@ -16,10 +16,15 @@ partial index (rows still to do, ordered by that time) and costs O(due rows).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.postgres.fields import JSONField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+#: the static type of a TextChoices member: Django 3.0 ships no type information
+ChoiceValue = Any
 
 
 class SendStatus(models.TextChoices):
@@ -82,6 +87,7 @@ class AttemptOutcome(models.TextChoices):
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped"
     RETRY = "retry", "Will retry"
+    DEFERRED = "deferred", "Delayed by the sending policy"
     FAILED = "failed", "Failed"
 
 
@@ -99,3 +105,7 @@ class SendAttempt(models.Model):
 
     class Meta:
         ordering = ["send_id", "number"]
+
+
+# models of the other parts of the plugin, so that Django finds them
+from .preferences.models import ConsentEvent, EmailContact  # noqa: E402,F401

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from email.headerregistry import Address
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict
 
 from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from templated_email import get_templated_mail
 
 from .errors import RenderingError
+from .preferences.categories import CATEGORIES
+from .preferences.links import unsubscribe_headers_and_context
 
 if TYPE_CHECKING:
     from .config import EcrmSettings
     from .host.saleor210 import ShopInfo
     from .models import ScheduledSend
-    from .programs.base import EmailSpec
+    from .programs.base import EmailSpec, Program
 
 
 def sender_address(settings: EcrmSettings, shop: ShopInfo) -> str:
@@ -37,22 +39,28 @@ def render_send(
     spec: EmailSpec,
     settings: EcrmSettings,
     shop: ShopInfo,
-    extra_headers: Optional[Dict[str, str]] = None,
+    program: Program,
 ) -> EmailMessage:
+    """Render one send. Non-transactional email gets RFC 8058 unsubscribe headers."""
     from_email = sender_address(settings, shop)
     context: Dict[str, Any] = {
         "shop_name": shop.name,
         "domain": shop.domain,
         "storefront_url": settings.storefront_url,
         "recipient": send.recipient,
-        **spec.context,
     }
     headers = {
         "Message-ID": message_id_for(send, settings.sender_email or shop.sender_email),
         "X-Ecrm-Program": f"{send.program}/{send.step}",
-        **spec.headers,
-        **(extra_headers or {}),
     }
+    if not CATEGORIES[program.category].transactional:
+        links = unsubscribe_headers_and_context(
+            settings, shop, send.recipient, program.category
+        )
+        headers.update(links["headers"])
+        context.update(links["context"])
+    context.update(spec.context)
+    headers.update(spec.headers)
     try:
         message = get_templated_mail(
             template_name=spec.template,

@@ -75,5 +75,8 @@ def enable_ecrm(
     namespace["CELERY_BEAT_SCHEDULE"] = schedule
     namespace["ECRM_DISPATCH_INTERVAL"] = dispatch_interval
 
+    # provider tracking webhooks (bounces, complaints) arrive at /anymail/<esp>/
+    namespace.setdefault("ANYMAIL", {})
+
     if urlconf:
         namespace["ROOT_URLCONF"] = urlconf

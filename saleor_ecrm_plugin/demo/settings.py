@@ -25,5 +25,11 @@ enable_ecrm(
     globals(), dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30))
 )
 
+ANYMAIL = {
+    "WEBHOOK_SECRET": os.environ.get(
+        "ANYMAIL_WEBHOOK_SECRET", "ecrm:demo-webhook-secret"
+    )
+}
+
 # Logging is Saleor's; keep the console readable in tests and the demo.
 LOGGING["loggers"]["saleor"]["level"] = "INFO"  # type: ignore[name-defined] # noqa: F405

@@ -73,3 +73,16 @@ def customer_by_id(user_id: Any) -> Optional[Customer]:
     if user is None:
         return None
     return Customer(user.pk, user.email, user.first_name, user.is_active)
+
+
+def is_existing_customer(email: str) -> bool:
+    """True when the address has placed an order (an account alone is not enough)."""
+    from django.db.models import Q
+    from saleor.order import OrderStatus
+    from saleor.order.models import Order
+
+    return (
+        Order.objects.filter(Q(user_email__iexact=email) | Q(user__email__iexact=email))
+        .exclude(status=OrderStatus.DRAFT)
+        .exists()
+    )

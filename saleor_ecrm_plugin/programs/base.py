@@ -49,18 +49,22 @@ class Program:
     config_fields: ClassVar[Sequence[ConfigField]] = ()
     #: name of the boolean config field that switches the program on, if any
     enabled_field: ClassVar[Optional[str]] = None
+    #: counted against the merchant's frequency cap (cart reminders are not)
+    frequency_capped: ClassVar[bool] = True
 
     def is_enabled(self, settings: EcrmSettings) -> bool:
         if self.enabled_field is None:
             return True
         return bool(settings.program(self.id).get(self.enabled_field, False))
 
+    def consent_mode(self, settings: EcrmSettings) -> str:
+        """Who may receive this program's emails, if its category is marketing."""
+        return settings.consent_mode
+
     def options(self, settings: EcrmSettings) -> Mapping[str, Any]:
         return settings.program(self.id)
 
-    def skip_reason(
-        self, send: ScheduledSend, settings: EcrmSettings
-    ) -> Optional[str]:
+    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
         """Re-check, right before sending, that the email is still wanted.
 
         Return ``None`` to send, or a short machine-readable reason to skip

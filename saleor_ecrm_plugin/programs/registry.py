@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, List
 
 from ..errors import UnknownProgram
+from ..preferences.categories import CATEGORIES
 from .base import Program
 
 _PROGRAMS: Dict[str, Program] = {}
@@ -15,6 +16,10 @@ def register(program_class: type) -> type:
     program = program_class()
     if not program.id:
         raise ValueError(f"{program_class.__name__} has no id")
+    if program.category not in CATEGORIES:
+        raise ValueError(
+            f"{program_class.__name__}: unknown category {program.category!r}"
+        )
     _PROGRAMS[program.id] = program
     return program_class
 

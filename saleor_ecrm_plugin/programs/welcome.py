@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 @register
 class WelcomeProgram(Program):
     id = "welcome"
-    category = "welcome"
+    category = "account"
     enabled_field = "welcome_enabled"
     config_fields = (
         ConfigField(
@@ -63,9 +63,7 @@ class WelcomeProgram(Program):
             )
         )
 
-    def skip_reason(
-        self, send: ScheduledSend, settings: EcrmSettings
-    ) -> Optional[str]:
+    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
         customer = host.customer_by_id(send.subject_id)
         if customer is None:
             return "account_deleted"

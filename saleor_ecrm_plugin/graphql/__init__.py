@@ -1,0 +1,1 @@
+"""The plugin's GraphQL API, merged into Saleor's schema at /graphql/."""

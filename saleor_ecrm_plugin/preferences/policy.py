@@ -1,0 +1,116 @@
+"""What the dispatcher asks before each send: may it go, and may it go now?
+
+* :func:`consent_skip_reason`: suppression, the customer's preferences and consent.
+  A reason means the email must not be sent at all.
+* :func:`postpone_until`: quiet hours and the frequency cap. A time means "not now,
+  then": the email is delayed, never dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Optional
+
+import pytz
+
+from .categories import CATEGORIES
+from .models import EmailContact, NewsletterStatus
+from .sending_rules import ConsentMode, FrequencyCap
+from .service import has_recorded_consent
+
+if TYPE_CHECKING:
+    from ..config import EcrmSettings
+    from ..models import ScheduledSend
+    from ..programs.base import Program
+
+
+def consent_skip_reason(
+    send: ScheduledSend, program: Program, settings: EcrmSettings
+) -> Optional[str]:
+    category = CATEGORIES[program.category]
+    if category.transactional:
+        return None
+    email = send.recipient.strip().lower()
+    contact = EmailContact.objects.filter(email=email).first()
+    if contact is not None:
+        if contact.suppressed_at is not None:
+            return "suppressed"
+        if contact.marketing_opt_out:
+            return "unsubscribed_all"
+        if category.slug in contact.opted_out_categories:
+            return "unsubscribed_category"
+    if not category.marketing:
+        return None
+    mode = program.consent_mode(settings)
+    if mode == ConsentMode.EVERYONE:
+        return None
+    if contact is not None and (
+        contact.newsletter == NewsletterStatus.CONFIRMED
+        or has_recorded_consent(contact, category.slug)
+    ):
+        return None
+    if mode == ConsentMode.SOFT_OPT_IN:
+        from ..host import saleor210 as host
+
+        if host.is_existing_customer(email):
+            return None
+    return "no_consent"
+
+
+def postpone_until(
+    send: ScheduledSend,
+    program: Program,
+    settings: EcrmSettings,
+    now: datetime,
+) -> Optional[datetime]:
+    """When a marketing email may not go now, the earliest time it may."""
+    category = CATEGORIES[program.category]
+    if not category.marketing:
+        return None
+    later = now
+    quiet = settings.quiet_hours
+    if quiet is not None:
+        contact_tz = (
+            EmailContact.objects.filter(email=send.recipient.strip().lower())
+            .values_list("timezone", flat=True)
+            .first()
+        )
+        zone = pytz.timezone(
+            contact_tz
+            if contact_tz in pytz.all_timezones_set
+            else settings.shop_timezone
+        )
+        local = later.astimezone(zone)
+        if quiet.contains(local.time()):
+            end = local.replace(hour=quiet.end.hour, minute=0, second=0, microsecond=0)
+            if end <= local:
+                end += timedelta(days=1)
+            later = zone.normalize(end).astimezone(pytz.utc)
+    cap = settings.frequency_cap
+    if cap is not None and program.frequency_capped:
+        later = max(later, _cap_allows_at(send, cap, later))
+    return later if later > now else None
+
+
+def _cap_allows_at(send: ScheduledSend, cap: FrequencyCap, now: datetime) -> datetime:
+    from ..models import ScheduledSend, SendStatus
+    from ..programs.registry import all_programs
+
+    marketing_programs = [
+        p.id for p in all_programs() if CATEGORIES[p.category].marketing
+    ]
+    window = timedelta(days=cap.days)
+    recent = list(
+        ScheduledSend.objects.filter(
+            recipient__iexact=send.recipient,
+            status=SendStatus.SENT,
+            program__in=marketing_programs,
+            sent_at__gt=now - window,
+        )
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)[: cap.count]
+    )
+    if len(recent) < cap.count:
+        return now
+    # the oldest of the last `count` sends leaves the window then
+    return recent[-1] + window
