@@ -13,7 +13,7 @@ export DJANGO_SETTINGS_MODULE := saleor_ecrm_plugin.demo.settings
 $(VENV)/.installed: setup.cfg pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q 'pip<24.1' 'setuptools<81' wheel
-	$(PY) -m pip install -q $(PIP_FLAGS) -c requirements/constraints.txt -e '.[test,lint]'
+	$(PY) -m pip install -q $(PIP_FLAGS) -c requirements/constraints.txt -e '.[test,lint,demo]'
 	$(PY) -m saleor_ecrm_plugin.host.compat  # .pth: runtime shims before celery loads
 	touch $@
 
@@ -37,6 +37,7 @@ demo: install
 bench: install
 	$(PY) -m pip install -q $(PIP_FLAGS) -c requirements/constraints.txt -e '.[bench]'
 	$(PY) bench/dispatch.py
+	$(PY) bench/recommendations.py
 
 clean:
 	rm -rf .venv .venv38 demo-output

@@ -37,9 +37,13 @@ class Courier:
 
     def deliver(self, message: EmailMessage) -> None:
         """Deliver one message or raise a classified :class:`SendError`."""
-        if self._connection is None:
-            self._connection = get_connection(fail_silently=False)
         try:
+            if self._connection is None:
+                connection = get_connection(fail_silently=False)
+                # opened once and reused for the batch (send_messages alone would
+                # connect and quit around every message)
+                connection.open()
+                self._connection = connection
             sent = self._connection.send_messages([message])
         except Exception as exc:  # classified below; nothing is swallowed
             # After a failure the SMTP session state is unknown: start a new one.

@@ -6,6 +6,7 @@ the same send twice (two hooks, a hook and a scan, a retried request) leaves one
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, Iterable, Optional
@@ -32,7 +33,7 @@ class PlannedSend:
     def idempotency_key(self) -> str:
         if self.key:
             return self.key
-        return ":".join(
+        key = ":".join(
             (
                 self.program,
                 self.step,
@@ -41,6 +42,9 @@ class PlannedSend:
                 self.recipient.lower(),
             )
         )
+        if len(key) > 200:  # the column's size; long addresses are hashed
+            key = key[:150] + ":" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+        return key
 
     def to_row(self) -> ScheduledSend:
         return ScheduledSend(

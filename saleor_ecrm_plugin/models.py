@@ -109,3 +109,4 @@ class SendAttempt(models.Model):
 
 # models of the other parts of the plugin, so that Django finds them
 from .preferences.models import ConsentEvent, EmailContact  # noqa: E402,F401
+from .recommendations import models as recommendation_models  # noqa: E402,F401

@@ -16,11 +16,13 @@ from saleor.plugins.error_codes import PluginErrorCode
 
 from . import config
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
+from .programs.cross_sell import CrossSellProgram
 from .programs.registry import get_program
 from .programs.welcome import WelcomeProgram
 
 if TYPE_CHECKING:
     from saleor.account.models import User
+    from saleor.order.models import Order
     from saleor.plugins.models import PluginConfiguration
 
 
@@ -72,4 +74,13 @@ class EcrmPlugin(BasePlugin):
         self._after_commit(
             lambda: program.plan_welcome(settings, user_id, email, timezone.now())
         )
+        return previous_value
+
+    def order_created(self, order: Order, previous_value: Any) -> Any:
+        if not self.active:
+            return previous_value
+        program = get_program(CrossSellProgram.id)
+        assert isinstance(program, CrossSellProgram)
+        # the recommendation model learns the new basket once the order is committed
+        self._after_commit(program.after_order_placed)
         return previous_value

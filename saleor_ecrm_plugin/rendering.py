@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Dict
 
 from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
-from templated_email import get_templated_mail
 
 from .errors import RenderingError
+from .inlining import CssInliningTemplateBackend
 from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
@@ -62,7 +62,7 @@ def render_send(
     context.update(spec.context)
     headers.update(spec.headers)
     try:
-        message = get_templated_mail(
+        message = CssInliningTemplateBackend().get_email_message(
             template_name=spec.template,
             context=context,
             from_email=from_email,

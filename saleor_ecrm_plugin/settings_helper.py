@@ -7,8 +7,10 @@ Usage, at the end of the project's settings::
     enable_ecrm(globals())
 
 It adds the plugin to ``PLUGINS``, the app to ``INSTALLED_APPS``, the plugin's
-``templates/`` folder in front of the template directories, the dispatcher to the
-Celery beat schedule, and the plugin's URLconf (Saleor's routes plus the plugin's).
+``templates/`` folder in front of the template directories (with Saleor's own order
+emails), a templated-email backend that inlines CSS, the dispatcher and the
+recommendation rebuild to the Celery beat schedule, and the plugin's URLconf
+(Saleor's routes plus the plugin's).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from typing import Any, MutableMapping, Optional
 PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
 APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
 DISPATCH_TASK = "saleor_ecrm_plugin.dispatch_due_sends"
+CACHED = "django.template.loaders.cached.Loader"
+REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
+#: renders every templated email, Saleor's own included, and inlines its CSS
+TEMPLATED_EMAIL_BACKEND = "saleor_ecrm_plugin.inlining.CssInliningTemplateBackend"
 
 
 def templates_dir() -> Path:
@@ -41,11 +47,14 @@ def enable_ecrm(
     namespace: MutableMapping[str, Any],
     *,
     dispatch_interval: float = 30.0,
+    recommendations_rebuild_interval: timedelta = timedelta(hours=24),
     urlconf: Optional[str] = "saleor_ecrm_plugin.urls",
 ) -> None:
     """Add the plugin to a settings namespace (``globals()`` of a settings module).
 
-    ``dispatch_interval`` is the seconds between two beat ticks of the dispatcher.
+    ``dispatch_interval`` is the seconds between two beat ticks of the dispatcher;
+    ``recommendations_rebuild_interval`` the time between two full rebuilds of the
+    recommendation model (orders are also counted in as they arrive).
     """
     plugins = list(namespace.get("PLUGINS", []))
     if PLUGIN_PATH not in plugins:
@@ -64,15 +73,29 @@ def enable_ecrm(
     ours = str(templates_dir())
     if ours not in dirs:
         dirs.insert(0, ours)
-    templates[0] = {**templates[0], "DIRS": dirs}
+    options = dict(templates[0].get("OPTIONS", {}))
+    loaders = options.get("loaders")
+    if loaders and not namespace.get("DEBUG", False) and loaders[0][0] != CACHED:
+        # Saleor lists its loaders, which turns Django's template cache off: every
+        # email would re-read and re-compile its templates
+        options["loaders"] = [(CACHED, list(loaders))]
+    templates[0] = {**templates[0], "DIRS": dirs, "OPTIONS": options}
     namespace["TEMPLATES"] = templates
 
     schedule = dict(namespace.get("CELERY_BEAT_SCHEDULE", {}))
     schedule["ecrm-dispatch-due-sends"] = {
         "task": DISPATCH_TASK,
         "schedule": timedelta(seconds=dispatch_interval),
+        # a tick still queued when the next is due is dropped, not piled up
+        "options": {"expires": dispatch_interval},
+    }
+    schedule["ecrm-rebuild-recommendations"] = {
+        "task": REBUILD_RECOMMENDATIONS_TASK,
+        "schedule": recommendations_rebuild_interval,
     }
     namespace["CELERY_BEAT_SCHEDULE"] = schedule
+    # a project that set its own templated-email backend keeps it (no CSS inlining)
+    namespace.setdefault("TEMPLATED_EMAIL_BACKEND", TEMPLATED_EMAIL_BACKEND)
     namespace["ECRM_DISPATCH_INTERVAL"] = dispatch_interval
 
     # provider tracking webhooks (bounces, complaints) arrive at /anymail/<esp>/

@@ -18,3 +18,21 @@ def dispatch_due_sends() -> Dict[str, int]:
 
     budget = float(getattr(settings, "ECRM_DISPATCH_INTERVAL", 30))
     return vars(Dispatcher().run(max_seconds=budget))
+
+
+@shared_task(name="saleor_ecrm_plugin.update_recommendations", ignore_result=True)
+def update_recommendations() -> Dict[str, int]:
+    """After an order: count the orders placed since the model's last count."""
+    from .recommendations import update_model
+
+    return vars(update_model())
+
+
+@shared_task(name="saleor_ecrm_plugin.rebuild_recommendations", ignore_result=True)
+def rebuild_recommendations() -> Dict[str, int]:
+    """Beat: recount the recommendation model from every order, then catch up."""
+    from .recommendations import rebuild_model, update_model
+
+    stats = rebuild_model()
+    update_model()
+    return vars(stats)

@@ -19,7 +19,7 @@ from saleor_ecrm_plugin.programs.registry import register
 @register
 class PingProgram(Program):
     id = "test_ping"
-    category = "test"
+    category = "account"
 
     def skip_reason(self, send, settings) -> Optional[str]:
         return send.payload.get("skip")

@@ -123,6 +123,8 @@ class PreferenceQueries(graphene.ObjectType):
             return to_graphql(service.get_preferences(email_of(info, token)))
         except ValidationError as exc:
             raise GraphQLError(exc.messages[0]) from exc
+        except PreferenceError as exc:  # a signed-in account with an odd address
+            raise GraphQLError(str(exc)) from exc
 
 
 @contextmanager

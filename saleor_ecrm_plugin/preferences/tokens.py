@@ -14,6 +14,7 @@ from typing import Optional
 from django.core import signing
 
 from ..errors import EcrmError
+from .service import PreferenceError, normalise_email
 
 PREFERENCES_SALT = "saleor_ecrm_plugin.preferences"
 NEWSLETTER_SALT = "saleor_ecrm_plugin.newsletter-confirm"
@@ -64,4 +65,9 @@ def _load(token: object, salt: str, max_age: Optional[int]) -> dict:
         raise InvalidToken("This link is not valid.") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
         raise InvalidToken("This link is not valid.")
+    # a genuine signature over an address no flow accepts manages nothing
+    try:
+        payload["e"] = normalise_email(payload["e"])
+    except PreferenceError as exc:
+        raise InvalidToken("This link is not valid.") from exc
     return payload

@@ -1,3 +1,3 @@
 """The e-CRM programs. Importing this package registers each of them."""
 
-from . import newsletter, registry, welcome  # noqa: F401
+from . import cross_sell, newsletter, registry, welcome  # noqa: F401

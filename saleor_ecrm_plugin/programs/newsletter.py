@@ -8,6 +8,7 @@ so it is sent without marketing consent (category "account").
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Optional
 
 from django.utils import timezone
@@ -25,16 +26,18 @@ if TYPE_CHECKING:
 
 def plan_confirmation(email: str) -> bool:
     now = timezone.now()
+    # an address runs to 254 characters; subject_id holds 64 and the key 200
+    digest = hashlib.sha256(email.encode("utf-8")).hexdigest()[:40]
     return plan_send(
         PlannedSend(
             program=NewsletterConfirmationProgram.id,
             step="confirm",
             recipient=email,
             subject_type="email",
-            subject_id=email,
+            subject_id=digest,
             due_at=now,
             # one confirmation email per request, at most one per hour
-            key=f"newsletter_confirmation:{email}:{now:%Y%m%d%H}",
+            key=f"newsletter_confirmation:{digest}:{now:%Y%m%d%H}",
         )
     )
 

@@ -1,0 +1,1 @@
+"""Benchmarks of saleor-ecrm-plugin. They print figures and never fail on timing."""

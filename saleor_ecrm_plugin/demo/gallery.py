@@ -1,0 +1,122 @@
+"""The email gallery: every message the SMTP sink received, as .eml and one HTML page.
+
+``index.html`` shows, per email, its subject, sender, recipient, the program that
+sent it (the ``X-Ecrm-Program`` header) and the HTML body in a sandboxed iframe, so
+a merchant sees what customers receive. The .eml files open in any mail client.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import List, Tuple
+
+from .smtp_sink import ReceivedEmail
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>e-CRM demo: {count} email(s)</title>
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; background: #eceef2; margin: 0;
+       padding: 24px; color: #1f2430; }}
+h1 {{ font-size: 20px; margin: 0 0 4px; }}
+.lead {{ color: #6b6f7b; margin: 0 0 24px; }}
+.mail {{ background: #fff; border-radius: 8px; margin: 0 auto 28px; max-width: 760px;
+        box-shadow: 0 1px 3px rgba(0,0,0,.12); overflow: hidden; }}
+.head {{ padding: 14px 18px; border-bottom: 1px solid #e6e6ea; font-size: 14px; }}
+.head .subject {{ font-size: 17px; font-weight: bold; margin-bottom: 6px; }}
+.head .meta {{ color: #6b6f7b; }}
+.head a {{ color: #3b5bdb; }}
+iframe {{ width: 100%; height: 560px; border: 0; display: block; }}
+pre {{ margin: 0; padding: 18px; white-space: pre-wrap; }}
+</style>
+</head>
+<body>
+<h1>e-CRM demo: what customers received</h1>
+<p class="lead">{count} email(s) accepted by the demo's SMTP server, newest last.</p>
+{cards}
+</body>
+</html>
+"""
+
+_CARD = """<div class="mail" id="mail-{number}">
+<div class="head">
+<div class="subject">{subject}</div>
+<div class="meta">From {sender} &middot; to {recipients} &middot; program {program}
+&middot; <a href="{eml}">{eml}</a></div>
+</div>
+{body}
+</div>
+"""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "email"
+
+
+class EmailGallery:
+    """Writes each received email to ``directory``; keeps ``index.html`` current."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._entries: List[Tuple[ReceivedEmail, str]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> Path:
+        return self.directory / "index.html"
+
+    def reset(self) -> None:
+        """Start an empty gallery (the previous run's emails are removed)."""
+        if self.directory.exists():
+            shutil.rmtree(self.directory)
+        self.directory.mkdir(parents=True)
+        with self._lock:
+            self._entries = []
+            self._write_index()
+
+    def add(self, received: ReceivedEmail) -> Path:
+        recipient = received.rcpt_tos[0] if received.rcpt_tos else "nobody"
+        name = f"{received.number:03d}-{_slug(recipient)}.eml"
+        path = self.directory / name
+        path.write_bytes(received.raw)
+        with self._lock:
+            self._entries.append((received, name))
+            self._write_index()
+        return path
+
+    def _write_index(self) -> None:
+        cards = "\n".join(_card(received, name) for received, name in self._entries)
+        page = _PAGE.format(count=len(self._entries), cards=cards)
+        temporary = self.index.with_suffix(".tmp")
+        temporary.write_text(page, encoding="utf-8")
+        temporary.replace(self.index)
+
+
+def _card(received: ReceivedEmail, eml_name: str) -> str:
+    message = received.message
+    html_part = message.get_body(preferencelist=("html",))
+    if html_part is not None:
+        body = (
+            '<iframe sandbox="" srcdoc="'
+            + html.escape(html_part.get_content(), quote=True)
+            + '"></iframe>'
+        )
+    else:
+        text_part = message.get_body(preferencelist=("plain",))
+        text = text_part.get_content() if text_part is not None else ""
+        body = "<pre>" + html.escape(text) + "</pre>"
+    return _CARD.format(
+        number=received.number,
+        subject=html.escape(str(message.get("Subject", "(no subject)"))),
+        sender=html.escape(str(message.get("From", received.mail_from))),
+        recipients=html.escape(", ".join(received.rcpt_tos)),
+        program=html.escape(str(message.get("X-Ecrm-Program", "-"))),
+        eml=html.escape(eml_name),
+        body=body,
+    )

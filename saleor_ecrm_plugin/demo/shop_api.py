@@ -1,0 +1,219 @@
+"""Driving the demo shop through Saleor's real GraphQL API, in process.
+
+Requests go through Django's full stack (middleware, Saleor's ``/graphql/`` view,
+its plugin manager and hooks) with :class:`django.test.Client`; no server is
+needed. Staff requests carry a JWT of the shop's superuser; customers log in with
+``tokenCreate`` like a storefront would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from ..errors import EcrmError
+
+SAMPLE_QUERY = "{ shop { name } products(first: 3) { edges { node { name } } } }"
+
+REGISTER = """
+mutation Register($email: String!, $password: String!) {
+  accountRegister(input: {email: $email, password: $password}) {
+    accountErrors { field code message }
+    user { id email }
+  }
+}
+"""
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  tokenCreate(email: $email, password: $password) {
+    token
+    accountErrors { field code message }
+  }
+}
+"""
+
+UPDATE_ACCOUNT = """
+mutation UpdateAccount($input: AccountInput!) {
+  accountUpdate(input: $input) {
+    accountErrors { field code message }
+    user { firstName lastName }
+  }
+}
+"""
+
+UPDATE_CUSTOMER = """
+mutation UpdateCustomer($id: ID!, $input: CustomerInput!) {
+  customerUpdate(id: $id, input: $input) {
+    accountErrors { field code message }
+  }
+}
+"""
+
+UPDATE_PLUGIN = """
+mutation UpdatePlugin($id: ID!, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, input: $input) {
+    pluginsErrors { field code message }
+  }
+}
+"""
+
+READ_PLUGIN = """
+query Plugin($id: ID!) {
+  plugin(id: $id) { id active configuration { name value } }
+}
+"""
+
+
+class ApiError(EcrmError, RuntimeError):
+    """Saleor's API refused a request the demo relies on."""
+
+
+class GraphQLClient:
+    """Posts GraphQL to ``/graphql/``, optionally with a JWT."""
+
+    def __init__(self, token: Optional[str] = None) -> None:
+        from django.test import Client
+
+        # SERVER_NAME is in Saleor's default ALLOWED_HOSTS ("testserver" is not)
+        self._client = Client(SERVER_NAME="localhost")
+        self.token = token
+
+    def execute(
+        self, query: str, variables: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
+        """Return ``data``; raise :class:`ApiError` on GraphQL or HTTP errors."""
+        headers = {"HTTP_AUTHORIZATION": f"JWT {self.token}"} if self.token else {}
+        response = self._client.post(
+            "/graphql/",
+            {"query": query, "variables": variables or {}},
+            content_type="application/json",
+            **headers,
+        )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError(
+                f"/graphql/ answered HTTP {response.status_code} without JSON"
+            ) from exc
+        if body.get("errors"):
+            raise ApiError(f"/graphql/ errors: {body['errors']}")
+        return body["data"]
+
+    def mutate(
+        self, field: str, query: str, variables: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
+        """Run a mutation and raise if its ``*Errors`` list is not empty."""
+        result = self.execute(query, variables)[field]
+        errors = [
+            error
+            for name, value in result.items()
+            if name.endswith("Errors") and value
+            for error in value
+        ]
+        if errors:
+            raise ApiError(f"{field}: {errors}")
+        return result
+
+
+def staff_client(
+    email: str = "admin@example.com", password: str = "admin"
+) -> GraphQLClient:
+    """A client acting as the shop's superuser (created if the shop has none)."""
+    from graphql_jwt.shortcuts import get_token
+    from saleor.account.models import User
+    from saleor.account.utils import create_superuser
+
+    user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    if user is None:
+        create_superuser({"email": email, "password": password})
+        user = User.objects.get(email=email)
+    return GraphQLClient(get_token(user))
+
+
+def configure_plugin(
+    staff: GraphQLClient, plugin_id: str, active: bool, values: Dict[str, str]
+) -> Dict[str, Any]:
+    """Save the plugin's configuration with ``pluginUpdate``; return it as read back.
+
+    Saleor 2.10.1's ``pluginUpdate`` answers with a wrong payload, so the stored
+    configuration is read back with the ``plugin`` query.
+    """
+    staff.mutate(
+        "pluginUpdate",
+        UPDATE_PLUGIN,
+        {
+            "id": plugin_id,
+            "input": {
+                "active": active,
+                "configuration": [
+                    {"name": name, "value": value} for name, value in values.items()
+                ],
+            },
+        },
+    )
+    plugin = staff.execute(READ_PLUGIN, {"id": plugin_id})["plugin"]
+    return {
+        "active": plugin["active"],
+        **{item["name"]: item["value"] for item in plugin["configuration"]},
+    }
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    first_name: str
+    last_name: str
+    email: str
+    password: str = "demo-password-1"
+    #: the shop deactivates the account before the welcome email is due
+    closes_account: bool = False
+
+
+DEMO_CUSTOMERS: List[DemoCustomer] = [
+    DemoCustomer("Ada", "Lovelace", "ada.lovelace@example.com"),
+    DemoCustomer("Grace", "Hopper", "grace.hopper@example.com"),
+    DemoCustomer("Alan", "Turing", "alan.turing@example.com", closes_account=True),
+]
+
+
+def register_customer(customer: DemoCustomer) -> str:
+    """``accountRegister`` as a visitor, then name the account as the new customer.
+
+    Returns the account's GraphQL id.
+    """
+    visitor = GraphQLClient()
+    registered = visitor.mutate(
+        "accountRegister",
+        REGISTER,
+        {"email": customer.email, "password": customer.password},
+    )
+    login = visitor.mutate(
+        "tokenCreate", LOGIN, {"email": customer.email, "password": customer.password}
+    )
+    GraphQLClient(login["token"]).mutate(
+        "accountUpdate",
+        UPDATE_ACCOUNT,
+        {"input": {"firstName": customer.first_name, "lastName": customer.last_name}},
+    )
+    return str(registered["user"]["id"])
+
+
+def deactivate_customer(staff: GraphQLClient, user_id: str) -> None:
+    staff.mutate(
+        "customerUpdate", UPDATE_CUSTOMER, {"id": user_id, "input": {"isActive": False}}
+    )
+
+
+def forget_demo_customers(emails: List[str]) -> int:
+    """Remove the demo's customers and their ledger rows left by an earlier run.
+
+    Returns the number of accounts removed. Re-running the demo then replays the
+    same story from the start.
+    """
+    from saleor.account.models import User
+
+    from ..models import ScheduledSend
+
+    ScheduledSend.objects.filter(recipient__in=emails).delete()
+    _total, deleted = User.objects.filter(email__in=emails).delete()
+    return int(deleted.get("account.User", 0))

@@ -1,0 +1,132 @@
+"""Cross-sell in the order confirmation: "you may also like", after the confirmation.
+
+Trigger: none of its own. Saleor's own confirmation task renders
+``templated_email/order/confirm_order.email``; that template asks the ``ecrm`` tag
+library for :meth:`CrossSellProgram.suggestions`, which this module answers from the
+shop's "frequently bought together" model (:func:`..recommendations.recommend_for`).
+The confirmation stays a confirmation: the block comes after the lines, totals,
+addresses and links, and the merchant can switch it off. Transactional: no consent
+is needed for the confirmation itself, and the block only shows the shop's products.
+
+The recommendation model follows the orders: :meth:`after_order_placed` (from the
+plugin's ``order_created`` hook) enqueues an incremental update once the order is
+committed, and Celery beat rebuilds the model (``settings_helper.enable_ecrm``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+from ..config import ConfigField, FieldType, int_parser, parse_bool
+from ..errors import ConfigurationError
+from ..host import saleor210 as host
+from ..recommendations import recommend_for
+from .base import EmailSpec, Program
+from .registry import register
+
+if TYPE_CHECKING:
+    from prices import Money
+
+    from ..config import ConfigValue, EcrmSettings
+    from ..models import ScheduledSend
+
+#: product page of the storefront, relative to the storefront address (the route of
+#: Saleor's 2.10 storefront: /product/<slug>/<id>/)
+PRODUCT_PATH = "product/{slug}/{id}/"
+MAX_SUGGESTIONS = 12
+
+
+def parse_category_slugs(value: ConfigValue) -> Tuple[str, ...]:
+    """Parse "gift-cards, accessories" into slugs."""
+    text = "" if value is None else str(value)
+    slugs = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    for slug in slugs:
+        if len(slug) > 255 or not all(c.isalnum() or c in "-_" for c in slug):
+            raise ConfigurationError(
+                f"'{slug}' is not a category slug (letters, digits, - and _)."
+            )
+    return slugs
+
+
+@dataclass(frozen=True)
+class CrossSellItem:
+    """One suggested product, ready for the template."""
+
+    name: str
+    url: str
+    image_url: Optional[str]
+    price: Money
+    reason: str
+
+
+@register
+class CrossSellProgram(Program):
+    id = "cross_sell"
+    category = "order"
+    transactional = True
+    enabled_field = "cross_sell_enabled"
+    config_fields = (
+        ConfigField(
+            "cross_sell_enabled",
+            "Order confirmation: suggest products",
+            "Add a 'You may also like' block under the order confirmation, with"
+            " products often bought together with the order's.",
+            True,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "cross_sell_count",
+            "Order confirmation: products suggested",
+            "How many products the block shows (0 to 12).",
+            "4",
+            int_parser(0, MAX_SUGGESTIONS, "products"),
+        ),
+        ConfigField(
+            "cross_sell_excluded_categories",
+            "Order confirmation: categories never suggested",
+            "Slugs of categories (with their subcategories) never suggested,"
+            " separated by commas, e.g. gift-cards, clearance.",
+            "",
+            parse_category_slugs,
+        ),
+    )
+
+    def suggestions(self, order_id: int, settings: EcrmSettings) -> List[CrossSellItem]:
+        """Products to suggest under the confirmation of this order (may be empty)."""
+        if not self.is_enabled(settings):
+            return []
+        options = self.options(settings)
+        count = options["cross_sell_count"]
+        if count <= 0:
+            return []
+        recommendations = recommend_for(
+            host.order_product_ids(order_id),
+            count,
+            excluded_categories=options["cross_sell_excluded_categories"],
+        )
+        return [
+            CrossSellItem(
+                name=item.name,
+                url=settings.storefront_url
+                + PRODUCT_PATH.format(slug=item.slug, id=item.product_id),
+                image_url=item.image_url,
+                price=item.price,
+                reason=item.reason,
+            )
+            for item in recommendations
+        ]
+
+    def after_order_placed(self) -> None:
+        """Count the new order(s) into the model, in a worker."""
+        from ..tasks import update_recommendations
+
+        update_recommendations.delay()
+
+    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
+        # Saleor's own task sends the confirmation; this program plans no sends.
+        return "sent_by_saleor"
+
+    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+        return EmailSpec(template="order/confirm_order")

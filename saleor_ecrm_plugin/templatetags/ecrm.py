@@ -1,0 +1,111 @@
+"""Template tags of the shared email layout: ``{% load ecrm %}``.
+
+They let one layout serve both the plugin's emails and Saleor's own order emails,
+whose context (``site_name``, ``domain``, ``order``...) Saleor builds in its
+Celery tasks; the tags add what that context lacks, by asking the plugin's services:
+
+* ``{% email_language as lang %}``: the language to render in;
+* ``{% shop_identity as shop %}``: ``shop.name`` and ``shop.url`` (storefront);
+* ``{% cross_sell_for order as suggestions %}``: the cross-sell block's products;
+* ``{{ address|address_lines }}``: a Saleor address as the lines of its country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, List, Optional
+
+from django import template
+from django.conf import settings
+from django.template.loader_tags import BLOCK_CONTEXT_KEY
+from django.utils import translation
+
+from ..host import saleor210 as host
+
+register = template.Library()
+
+
+def _supported(code: Any) -> Optional[str]:
+    if not code or not isinstance(code, str):
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def _audience(context: template.Context) -> str:
+    """The text of the template's ``audience`` block ("customer" or "staff").
+
+    A child template declares its audience in a block because blocks are the only
+    thing a child gives its layout; the layout renders each part separately.
+    """
+    block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
+    block = block_context.get_block("audience") if block_context else None
+    if block is None:
+        return "customer"
+    return block.nodelist.render(context).strip()
+
+
+@register.simple_tag(takes_context=True)
+def email_language(context: template.Context) -> str:
+    """The language of this email.
+
+    ``email_language`` in the context if given; else, for staff emails, the shop's
+    language (``LANGUAGE_CODE``); else the language the customer ordered in
+    (``order.language_code``); else the active language.
+    """
+    explicit = _supported(context.get("email_language"))
+    if explicit:
+        return explicit
+    if _audience(context) == "staff":
+        return settings.LANGUAGE_CODE
+    order = context.get("order")
+    ordered_in = _supported(getattr(order, "language_code", None))
+    return ordered_in or translation.get_language() or settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class ShopIdentity:
+    name: str
+    url: str
+
+
+@register.simple_tag(takes_context=True)
+def shop_identity(context: template.Context) -> ShopIdentity:
+    """The shop's name and storefront address: from the context when the plugin
+    rendered the email (``shop_name``, ``storefront_url``), else from Saleor's
+    ``site_name`` and the plugin's configured storefront address."""
+    name = context.get("shop_name") or context.get("site_name")
+    url = context.get("storefront_url")
+    if not (name and url):
+        from ..dispatcher import load_context
+
+        stored = load_context()
+        name = name or stored.shop.name
+        url = url or stored.settings.storefront_url
+    return ShopIdentity(name=str(name), url=str(url))
+
+
+@register.simple_tag
+def cross_sell_for(order: Any) -> List[Any]:
+    """The cross-sell products for an order's confirmation; empty when the plugin
+    or the block is off (Saleor gives the template the order instance)."""
+    order_id = getattr(order, "pk", None)
+    if not order_id:
+        return []
+    from ..dispatcher import load_context
+    from ..programs.cross_sell import CrossSellProgram
+    from ..programs.registry import get_program
+
+    stored = load_context()
+    if not stored.active:
+        return []
+    program = get_program(CrossSellProgram.id)
+    assert isinstance(program, CrossSellProgram)
+    return list(program.suggestions(order_id, stored.settings))
+
+
+@register.filter
+def address_lines(address: Any) -> List[str]:
+    return host.address_lines(address) if address else []
