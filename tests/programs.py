@@ -53,3 +53,26 @@ def plan_pings(
         for index, recipient in enumerate(recipients)
     )
     return recipients
+
+
+@register
+class PromoProgram(PingProgram):
+    """A test-only marketing program (category "newsletter")."""
+
+    id = "test_promo"
+    category = "newsletter"
+
+
+def plan_promo(recipient: str, subject_id: str = "1") -> None:
+    plan_sends(
+        [
+            PlannedSend(
+                program=PromoProgram.id,
+                step="promo",
+                recipient=recipient,
+                subject_type="test",
+                subject_id=subject_id,
+                due_at=timezone.now(),
+            )
+        ]
+    )
