@@ -36,8 +36,8 @@ demo: install
 
 bench: install
 	$(PY) -m pip install -q $(PIP_FLAGS) -c requirements/constraints.txt -e '.[bench]'
-	$(PY) bench/dispatch.py
-	$(PY) bench/recommendations.py
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench} $(PY) bench/dispatch.py
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench5} $(PY) bench/recommendations.py
 
 clean:
 	rm -rf .venv .venv38 demo-output

@@ -12,6 +12,7 @@ from typing import Dict
 from django.contrib.sites.models import Site
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from . import service
@@ -23,7 +24,7 @@ from .tokens import (
     read_preferences_token,
 )
 
-ALLOWED = ["GET", "POST"]
+ALLOWED = ["GET", "HEAD", "POST"]
 
 
 def _page(
@@ -43,6 +44,7 @@ def _claims(token: str) -> PreferenceClaims:
     return read_preferences_token(token)
 
 
+@never_cache
 @csrf_exempt
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ALLOWED:
@@ -52,7 +54,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken as exc:
         return _invalid(request, exc)
     category = CATEGORIES.get(claims.category or "")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page(request, "unsubscribe.html", token=token, category=category)
 
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
@@ -85,6 +87,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache
 @csrf_exempt
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ALLOWED:
@@ -123,6 +126,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@never_cache
 @csrf_exempt
 def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method not in ALLOWED:
@@ -131,7 +135,7 @@ def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
         email = read_newsletter_token(token)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page(request, "newsletter_confirm.html", token=token)
     service.confirm_newsletter(email, "double_opt_in")
     return _page(
