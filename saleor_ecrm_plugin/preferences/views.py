@@ -7,7 +7,8 @@ authenticated by the signed token in its URL alone: mailbox providers POST the R
 
 from __future__ import annotations
 
-from typing import Dict
+from functools import wraps
+from typing import Any, Callable, Dict
 
 from django.contrib.sites.models import Site
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -40,19 +41,35 @@ def _invalid(request: HttpRequest, error: Exception) -> HttpResponse:
     )
 
 
-def _claims(token: str) -> PreferenceClaims:
-    return read_preferences_token(token)
+def signed_link(
+    read_token: Callable[[str], Any],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page behind a signed link: GET/HEAD/POST only, never cached, no CSRF
+    token (the link's token authenticates), and a clear 400 page for a bad link.
+    The view receives what ``read_token`` returns."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @never_cache
+        @csrf_exempt
+        @wraps(view)
+        def page(request: HttpRequest, token: str) -> HttpResponse:
+            if request.method not in ALLOWED:
+                return HttpResponseNotAllowed(ALLOWED)
+            try:
+                claims = read_token(token)
+            except InvalidToken as exc:
+                return _invalid(request, exc)
+            return view(request, token, claims)
+
+        return page
+
+    return decorate
 
 
-@never_cache
-@csrf_exempt
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ALLOWED:
-        return HttpResponseNotAllowed(ALLOWED)
-    try:
-        claims = _claims(token)
-    except InvalidToken as exc:
-        return _invalid(request, exc)
+@signed_link(read_preferences_token)
+def unsubscribe(
+    request: HttpRequest, token: str, claims: PreferenceClaims
+) -> HttpResponse:
     category = CATEGORIES.get(claims.category or "")
     if request.method in ("GET", "HEAD"):
         return _page(request, "unsubscribe.html", token=token, category=category)
@@ -87,15 +104,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@never_cache
-@csrf_exempt
-def preferences(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ALLOWED:
-        return HttpResponseNotAllowed(ALLOWED)
-    try:
-        claims = _claims(token)
-    except InvalidToken as exc:
-        return _invalid(request, exc)
+@signed_link(read_preferences_token)
+def preferences(
+    request: HttpRequest, token: str, claims: PreferenceClaims
+) -> HttpResponse:
     saved = False
     if request.method == "POST":
         wanted: Dict[str, bool] = {
@@ -126,15 +138,8 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@never_cache
-@csrf_exempt
-def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method not in ALLOWED:
-        return HttpResponseNotAllowed(ALLOWED)
-    try:
-        email = read_newsletter_token(token)
-    except InvalidToken as exc:
-        return _invalid(request, exc)
+@signed_link(read_newsletter_token)
+def newsletter_confirm(request: HttpRequest, token: str, email: str) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return _page(request, "newsletter_confirm.html", token=token)
     service.confirm_newsletter(email, "double_opt_in")
