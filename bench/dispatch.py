@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from inspect import signature
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.database import ensure_database  # noqa: E402
 from bench.smtp_sink import SmtpSink  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ecrm_bench"
@@ -71,32 +71,6 @@ def configure_environment(smtp_port: int) -> str:
     os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost:3000")
     os.environ["ECRM_BENCH_SMTP_PORT"] = str(smtp_port)
     return base
-
-
-def ensure_database(url: str) -> bool:
-    """Create the database of ``url`` if it does not exist. True when it was created."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    connection = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone():
-                return False
-            quoted = name.replace('"', '""')
-            cursor.execute(f'CREATE DATABASE "{quoted}"')
-            return True
-    finally:
-        connection.close()
 
 
 def setup_django() -> float:

@@ -37,11 +37,12 @@ import sys
 import time
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple
-from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench.database import ensure_database  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ecrm_bench5"
 GROCERIES = REPO.parent / "shared" / "data" / "groceries.csv"
@@ -49,29 +50,6 @@ Basket = List[int]
 
 
 # --- process set-up ---------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    connection = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if not cursor.fetchone():
-                quoted = name.replace('"', '""')
-                cursor.execute(f'CREATE DATABASE "{quoted}"')
-    finally:
-        connection.close()
 
 
 def setup_django() -> None:
