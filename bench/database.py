@@ -29,3 +29,32 @@ def ensure_database(url: str) -> bool:
             return True
     finally:
         connection.close()
+
+
+def setup_django(default_database_url: str) -> None:
+    """Django on the bench database (``DATABASE_URL``, else the default), migrated.
+
+    Settings are the demo's with ``DEBUG`` off: measure as a shop runs in production.
+    """
+    import os
+
+    os.environ.setdefault("DATABASE_URL", default_database_url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ecrm_plugin.demo.settings")
+    os.environ.setdefault("DEBUG", "False")
+    os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost:3000")
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print("migrating the bench database (first run only)...", flush=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        from django.contrib.sites.models import Site
+
+        # the migrations cached a Site built from their historical models
+        Site.objects.clear_cache()

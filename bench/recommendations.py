@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.database import ensure_database  # noqa: E402
+from bench.database import setup_django as setup_django_on  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ecrm_bench5"
 GROCERIES = REPO.parent / "shared" / "data" / "groceries.csv"
@@ -53,23 +53,7 @@ Basket = List[int]
 
 
 def setup_django() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ecrm_plugin.demo.settings")
-    # measure as a shop runs in production
-    os.environ.setdefault("DEBUG", "False")
-    os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost:3000")
-    ensure_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        print("migrating the bench database (first run only)...", flush=True)
-        call_command("migrate", interactive=False, verbosity=0)
+    setup_django_on(DEFAULT_DATABASE_URL)
 
 
 # --- writing a shop fast ----------------------------------------------------------

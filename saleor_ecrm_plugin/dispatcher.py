@@ -11,6 +11,11 @@ dispatcher that lost its lease cannot overwrite the newer holder's result, and a
 dispatcher that notices its lease is running out hands its remaining rows back
 instead of sending them.
 
+Re-check and delivery run inside the program's ``send_guard``: a program whose
+email an event can make pointless (the cart reminder, made pointless by the order)
+holds a lock there that the event's hook also takes, so the event either waits for
+the delivery or is seen by the re-check.
+
 The duplicate window: an email can be delivered twice only if the process stops
 after the mail server accepted the message and before the ``sent`` update committed
 (one UPDATE round-trip, about a millisecond), or if a single delivery outlasts the
@@ -204,20 +209,29 @@ class Dispatcher:
         until = postpone_until(send, program, settings, timezone.now())
         if until is not None:
             return finish_deferred(send, token, until)
+        reason = None
         try:
-            reason = program.skip_reason(send, settings)
-            if reason:
-                return finish_skipped(send, token, reason)
-            message = render_send(
-                send, program.message(send, settings), settings, context.shop, program
-            )
-            courier.deliver(message)
+            # re-check and delivery under the program's guard: an event that would
+            # make the email pointless either waits for the delivery or is seen
+            with program.send_guard(send):
+                reason = program.skip_reason(send, settings)
+                if not reason:
+                    message = render_send(
+                        send,
+                        program.message(send, settings),
+                        settings,
+                        context.shop,
+                        program,
+                    )
+                    courier.deliver(message)
         except TransientSendError as exc:
             if send.attempts >= settings.max_attempts:
                 return finish_failed(send, token, exc)
             return finish_retry(send, token, exc, settings.retry_delay_seconds)
         except PermanentSendError as exc:
             return finish_failed(send, token, exc)
+        if reason:
+            return finish_skipped(send, token, reason)
         return finish_sent(send, token, message.extra_headers["Message-ID"])
 
 

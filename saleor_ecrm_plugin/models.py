@@ -107,6 +107,45 @@ class SendAttempt(models.Model):
         ordering = ["send_id", "number"]
 
 
+class Conversion(models.Model):
+    """An order placed after e-CRM emails that may have brought it: one row per email
+    credited (a program's attribution window decides which). Revenue is the order's;
+    a report counts each order once per program."""
+
+    send = models.ForeignKey(
+        ScheduledSend, related_name="conversions", on_delete=models.CASCADE
+    )
+    program = models.CharField(max_length=64)
+    order_id = models.CharField(max_length=64)
+    revenue = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    converted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["send", "order_id"], name="ecrm_conversion_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["program", "order_id"], name="ecrm_conversion_order_idx"
+            )
+        ]
+
+
+class ScanCursor(models.Model):
+    """Where a periodic scan of a Saleor table stopped: ``(position, after_key)`` is
+    the last row seen, in the scan's order."""
+
+    name = models.CharField(max_length=64, unique=True)
+    position = models.DateTimeField(null=True, blank=True)
+    after_key = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 # models of the other parts of the plugin, so that Django finds them
+from .back_in_stock import models as back_in_stock_models  # noqa: E402,F401
 from .preferences.models import ConsentEvent, EmailContact  # noqa: E402,F401
 from .recommendations import models as recommendation_models  # noqa: E402,F401
+from .reviews import models as review_models  # noqa: E402,F401

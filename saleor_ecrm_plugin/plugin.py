@@ -16,13 +16,16 @@ from saleor.plugins.error_codes import PluginErrorCode
 
 from . import config
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
+from .host import saleor210 as host
 from .programs.cross_sell import CrossSellProgram
 from .programs.registry import get_program
+from .programs.review_request import ReviewRequestProgram
 from .programs.welcome import WelcomeProgram
 
 if TYPE_CHECKING:
     from saleor.account.models import User
-    from saleor.order.models import Order
+    from saleor.checkout.models import Checkout
+    from saleor.order.models import Fulfillment, Order
     from saleor.plugins.models import PluginConfiguration
 
 
@@ -76,11 +79,50 @@ class EcrmPlugin(BasePlugin):
         )
         return previous_value
 
+    def fulfillment_created(self, fulfillment: Fulfillment, previous_value: Any) -> Any:
+        if not self.active:
+            return previous_value
+        self._plan_review_request(fulfillment.order_id)
+        return previous_value
+
+    def order_fulfilled(self, order: Order, previous_value: Any) -> Any:
+        if not self.active:
+            return previous_value
+        # Saleor 2.10 calls fulfillment_created first; planning again is a no-op
+        self._plan_review_request(order.pk)
+        return previous_value
+
+    def _plan_review_request(self, order_id: int) -> None:
+        program = get_program(ReviewRequestProgram.id)
+        assert isinstance(program, ReviewRequestProgram)
+        settings = self.settings
+        self._after_commit(
+            lambda: program.plan_requests(settings, order_id, timezone.now())
+        )
+
     def order_created(self, order: Order, previous_value: Any) -> Any:
         if not self.active:
             return previous_value
+        from .tasks import order_placed
+
+        # Inside Saleor's order transaction: wait for any cart reminder of this
+        # checkout or address being delivered right now; a reminder re-checked after
+        # this point sees the order (the locks last until the order commits).
+        host.lock_checkout_and_email(order.checkout_token or "", order.user_email)
         program = get_program(CrossSellProgram.id)
         assert isinstance(program, CrossSellProgram)
         # the recommendation model learns the new basket once the order is committed
         self._after_commit(program.after_order_placed)
+        order_id = order.pk
+        self._after_commit(lambda: order_placed.delay(order_id))
+        return previous_value
+
+    def checkout_quantity_changed(self, checkout: Checkout, previous_value: Any) -> Any:
+        """Saleor calls this on checkoutCreate and when lines are added or updated."""
+        if not self.active:
+            return previous_value
+        from .tasks import note_checkout_activity
+
+        token, seen_at = str(checkout.token), timezone.now().isoformat()
+        self._after_commit(lambda: note_checkout_activity.delay(token, seen_at))
         return previous_value

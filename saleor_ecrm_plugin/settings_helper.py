@@ -25,6 +25,8 @@ APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
 DISPATCH_TASK = "saleor_ecrm_plugin.dispatch_due_sends"
 CACHED = "django.template.loaders.cached.Loader"
 REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
+SCAN_CHECKOUTS_TASK = "saleor_ecrm_plugin.scan_abandoned_checkouts"
+BACK_IN_STOCK_TASK = "saleor_ecrm_plugin.detect_back_in_stock"
 #: renders every templated email, Saleor's own included, and inlines its CSS
 TEMPLATED_EMAIL_BACKEND = "saleor_ecrm_plugin.inlining.CssInliningTemplateBackend"
 
@@ -48,13 +50,20 @@ def enable_ecrm(
     *,
     dispatch_interval: float = 30.0,
     recommendations_rebuild_interval: timedelta = timedelta(hours=24),
+    checkout_scan_interval: float = 300.0,
+    back_in_stock_interval: Optional[float] = None,
     urlconf: Optional[str] = "saleor_ecrm_plugin.urls",
 ) -> None:
     """Add the plugin to a settings namespace (``globals()`` of a settings module).
 
     ``dispatch_interval`` is the seconds between two beat ticks of the dispatcher;
     ``recommendations_rebuild_interval`` the time between two full rebuilds of the
-    recommendation model (orders are also counted in as they arrive).
+    recommendation model (orders are also counted in as they arrive);
+    ``checkout_scan_interval`` the seconds between two scans of changed checkouts
+    (cart reminders for what Saleor's hooks do not report).
+    ``back_in_stock_interval`` is the seconds between two checks of the stock of
+    variants customers wait for (default: the dispatch interval; a check reads
+    only the watched variants).
     """
     plugins = list(namespace.get("PLUGINS", []))
     if PLUGIN_PATH not in plugins:
@@ -92,6 +101,17 @@ def enable_ecrm(
     schedule["ecrm-rebuild-recommendations"] = {
         "task": REBUILD_RECOMMENDATIONS_TASK,
         "schedule": recommendations_rebuild_interval,
+    }
+    back_in_stock_every = back_in_stock_interval or dispatch_interval
+    schedule["ecrm-detect-back-in-stock"] = {
+        "task": BACK_IN_STOCK_TASK,
+        "schedule": timedelta(seconds=back_in_stock_every),
+        "options": {"expires": back_in_stock_every},
+    }
+    schedule["ecrm-scan-abandoned-checkouts"] = {
+        "task": SCAN_CHECKOUTS_TASK,
+        "schedule": timedelta(seconds=checkout_scan_interval),
+        "options": {"expires": checkout_scan_interval},
     }
     namespace["CELERY_BEAT_SCHEDULE"] = schedule
     # a project that set its own templated-email backend keeps it (no CSS inlining)

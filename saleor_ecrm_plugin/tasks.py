@@ -36,3 +36,51 @@ def rebuild_recommendations() -> Dict[str, int]:
     stats = rebuild_model()
     update_model()
     return vars(stats)
+
+
+@shared_task(name="saleor_ecrm_plugin.detect_back_in_stock", ignore_result=True)
+def detect_back_in_stock() -> Dict[str, int]:
+    """Beat: plan back-in-stock waves for watched variants whose stock came back."""
+    from .back_in_stock.service import run_detection
+
+    return vars(run_detection())
+
+
+@shared_task(name="saleor_ecrm_plugin.note_checkout_activity", ignore_result=True)
+def note_checkout_activity(token: str, seen_at: str) -> int:
+    """A checkout's lines changed: (re)plan its cart reminders."""
+    from django.utils.dateparse import parse_datetime
+
+    from .dispatcher import load_context
+    from .programs.abandoned_checkout import PROGRAM_ID
+    from .programs.registry import get_program
+
+    context = load_context()
+    if not context.active:
+        return 0
+    program = get_program(PROGRAM_ID)
+    return program.note_activity(context.settings, token, parse_datetime(seen_at))  # type: ignore[attr-defined]
+
+
+@shared_task(name="saleor_ecrm_plugin.order_placed", ignore_result=True)
+def order_placed(order_id: int) -> int:
+    """An order committed: stop its checkout's reminders and credit the sent ones."""
+    from .dispatcher import load_context
+    from .programs.abandoned_checkout import PROGRAM_ID
+    from .programs.registry import get_program
+
+    context = load_context()
+    program = get_program(PROGRAM_ID)
+    return program.order_placed(context.settings, order_id)  # type: ignore[attr-defined]
+
+
+@shared_task(name="saleor_ecrm_plugin.scan_abandoned_checkouts", ignore_result=True)
+def scan_abandoned_checkouts() -> Dict[str, int]:
+    """Beat: plan reminders for checkouts changed since the last scan."""
+    from .dispatcher import load_context
+    from .programs.abandoned_checkout import scan_checkouts
+
+    context = load_context()
+    if not context.active:
+        return {"seen": 0, "planned": 0}
+    return scan_checkouts(context.settings)

@@ -13,6 +13,7 @@ from saleor.urls import urlpatterns as saleor_urlpatterns
 
 from .graphql.schema import schema
 from .preferences import views
+from .reviews import views as review_views
 
 ecrm_patterns = [
     url(
@@ -25,6 +26,16 @@ ecrm_patterns = [
         r"^newsletter/confirm/(?P<token>[^/]{1,600})/$",
         views.newsletter_confirm,
         name="newsletter-confirm",
+    ),
+    url(
+        r"^review/(?P<token>[^/]{1,600})/$",
+        review_views.review_page,
+        name="review",
+    ),
+    url(
+        r"^review/(?P<token>[^/]{1,600})/comment/$",
+        review_views.review_comment,
+        name="review-comment",
     ),
 ]
 

@@ -202,6 +202,7 @@ def celery_worker(
         smtp_server.port,
         CELERY_BROKER_URL=redis_broker_url,
         ECRM_DISPATCH_INTERVAL="1",
+        ECRM_CHECKOUT_SCAN_INTERVAL="1",
     )
     worker = CeleryWorker(env, tmp_path)
     try:

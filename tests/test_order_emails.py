@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Dict, List
 
-import graphene
 import pytest
 from django.conf import settings
 from saleor.order import emails
@@ -29,47 +28,8 @@ from tests.factories import (
     make_product,
     variant_of,
 )
+from tests.storefront import place_order_through_graphql
 
-CHECKOUT_CREATE = """
-mutation Create($input: CheckoutCreateInput!) {
-  checkoutCreate(input: $input) {
-    checkoutErrors { field code message }
-    checkout { id availableShippingMethods { id name } }
-  }
-}
-"""
-SHIPPING_METHOD_UPDATE = """
-mutation Shipping($checkoutId: ID!, $methodId: ID!) {
-  checkoutShippingMethodUpdate(checkoutId: $checkoutId, shippingMethodId: $methodId) {
-    checkoutErrors { field code message }
-    checkout { totalPrice { gross { amount } } }
-  }
-}
-"""
-PAYMENT_CREATE = """
-mutation Pay($checkoutId: ID!, $input: PaymentInput!) {
-  checkoutPaymentCreate(checkoutId: $checkoutId, input: $input) {
-    paymentErrors { field code message }
-  }
-}
-"""
-CHECKOUT_COMPLETE = """
-mutation Complete($checkoutId: ID!, $redirectUrl: String) {
-  checkoutComplete(checkoutId: $checkoutId, redirectUrl: $redirectUrl) {
-    checkoutErrors { field code message }
-    order { id }
-  }
-}
-"""
-ADDRESS = {
-    "firstName": "Grace",
-    "lastName": "Hopper",
-    "streetAddress1": "1 Infinite Loop",
-    "city": "Cupertino",
-    "postalCode": "95014",
-    "country": "US",
-    "countryArea": "CA",
-}
 MISSING = "MISSING VARIABLE"
 
 
@@ -94,48 +54,6 @@ def camping_shop(shop) -> Dict[str, object]:
     )
     rebuild_model()
     return products
-
-
-def place_order_through_graphql(api_client, product, email: str) -> int:
-    variant_id = graphene.Node.to_global_id("ProductVariant", variant_of(product).pk)
-    created = api_client.post(
-        CHECKOUT_CREATE,
-        {
-            "input": {
-                "email": email,
-                "lines": [{"quantity": 1, "variantId": variant_id}],
-                "shippingAddress": ADDRESS,
-                "billingAddress": ADDRESS,
-            }
-        },
-    )["data"]["checkoutCreate"]
-    assert created["checkoutErrors"] == []
-    checkout = created["checkout"]
-    [method] = checkout["availableShippingMethods"]
-    shipped = api_client.post(
-        SHIPPING_METHOD_UPDATE, {"checkoutId": checkout["id"], "methodId": method["id"]}
-    )["data"]["checkoutShippingMethodUpdate"]
-    assert shipped["checkoutErrors"] == []
-    amount = shipped["checkout"]["totalPrice"]["gross"]["amount"]
-    paid = api_client.post(
-        PAYMENT_CREATE,
-        {
-            "checkoutId": checkout["id"],
-            "input": {
-                "gateway": "mirumee.payments.dummy",
-                "token": "charged",
-                "amount": amount,
-            },
-        },
-    )["data"]["checkoutPaymentCreate"]
-    assert paid["paymentErrors"] == []
-    completed = api_client.post(
-        CHECKOUT_COMPLETE,
-        {"checkoutId": checkout["id"], "redirectUrl": "http://localhost:3000/order/"},
-    )["data"]["checkoutComplete"]
-    assert completed["checkoutErrors"] == []
-    _type, order_id = graphene.Node.from_global_id(completed["order"]["id"])
-    return int(order_id)
 
 
 @pytest.mark.django_db(transaction=True)

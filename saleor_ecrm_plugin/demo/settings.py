@@ -22,7 +22,9 @@ from saleor.settings import *  # noqa: E402,F401,F403
 from saleor_ecrm_plugin.settings_helper import enable_ecrm  # noqa: E402
 
 enable_ecrm(
-    globals(), dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30))
+    globals(),
+    dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30)),
+    checkout_scan_interval=float(os.environ.get("ECRM_CHECKOUT_SCAN_INTERVAL", 300)),
 )
 
 ANYMAIL = {

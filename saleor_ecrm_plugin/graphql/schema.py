@@ -10,14 +10,18 @@ from graphene_federation import build_schema
 from saleor.graphql.api import Mutation as SaleorMutation
 from saleor.graphql.api import Query as SaleorQuery
 
+from .back_in_stock import BackInStockMutations
 from .preferences import PreferenceMutations, PreferenceQueries
+from .reviews import ReviewMutations, ReviewQueries
 
 
-class Query(PreferenceQueries, SaleorQuery):
+class Query(ReviewQueries, PreferenceQueries, SaleorQuery):
     pass
 
 
-class Mutation(PreferenceMutations, SaleorMutation):
+class Mutation(
+    ReviewMutations, BackInStockMutations, PreferenceMutations, SaleorMutation
+):
     pass
 
 

@@ -336,8 +336,10 @@ def issue_single_use_voucher(
     percentage: int,
     valid_days: int,
     now: Any,
+    usage_limit: int = 1,
 ) -> IssuedVoucher:
-    """A Saleor voucher for the whole order, usable once, valid ``valid_days``.
+    """A Saleor voucher for the whole order, usable ``usage_limit`` times (once by
+    default), valid ``valid_days``.
 
     ``reference`` identifies what the voucher is for (a ledger row's key): asking
     again with the same reference returns the voucher made the first time, so a send
@@ -370,7 +372,7 @@ def issue_single_use_voucher(
                     type=VoucherType.ENTIRE_ORDER,
                     name=name,
                     code=code,
-                    usage_limit=1,
+                    usage_limit=usage_limit,
                     start_date=now,
                     end_date=end_date,
                     discount_value_type=DiscountValueType.PERCENTAGE,
@@ -380,3 +382,511 @@ def issue_single_use_voucher(
             continue
         return IssuedVoucher(code, percentage, end_date)
     raise RuntimeError("could not draw a free voucher code in 10 tries")
+
+
+# --- back in stock ---
+
+
+@dataclass(frozen=True)
+class VariantStock:
+    """A variant's availability, as the back-in-stock alerts see it."""
+
+    variant_id: int
+    product_id: int
+    #: published, with no publication date in the future
+    visible: bool
+    track_inventory: bool
+    #: quantity minus allocated units, summed over every warehouse (may be <= 0)
+    units: int
+
+    @property
+    def in_stock(self) -> bool:
+        """A customer can buy it now."""
+        return self.visible and (not self.track_inventory or self.units > 0)
+
+
+def variant_stock(variant_ids: Iterable[int]) -> Dict[int, VariantStock]:
+    """Availability of these variants, by id; deleted variants are absent.
+
+    One statement whose cost follows the number of ids asked (index probes per
+    variant into stock and allocations), not the size of the catalogue.
+    """
+    import datetime
+
+    from django.db import connection
+    from saleor.product.models import Product, ProductVariant
+    from saleor.warehouse.models import Allocation, Stock
+
+    ids = sorted({int(pk) for pk in variant_ids})
+    if not ids:
+        return {}
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (Product, ProductVariant, Stock, Allocation)
+    }
+    sql = f"""
+        SELECT v.id, v.product_id, v.track_inventory,
+               p.is_published
+                 AND (p.publication_date IS NULL OR p.publication_date <= %(today)s),
+               COALESCE(st.quantity, 0) - COALESCE(st.allocated, 0)
+        FROM unnest(%(ids)s::integer[]) AS w(id)
+        -- LIMIT keeps this a probe per id: joined, the planner may scan every variant
+        JOIN LATERAL (
+            SELECT id, product_id, track_inventory FROM {table[ProductVariant]}
+            WHERE id = w.id LIMIT 1
+        ) AS v ON true
+        JOIN {table[Product]} AS p ON p.id = v.product_id
+        LEFT JOIN LATERAL (
+            SELECT sum(s.quantity) AS quantity,
+                   sum((SELECT COALESCE(sum(a.quantity_allocated), 0)
+                        FROM {table[Allocation]} AS a
+                        WHERE a.stock_id = s.id)) AS allocated
+            FROM {table[Stock]} AS s
+            WHERE s.product_variant_id = v.id
+        ) AS st ON true
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": ids, "today": datetime.date.today()})
+        rows = cursor.fetchall()
+    return {
+        pk: VariantStock(pk, product_id, bool(visible), track, int(units))
+        for pk, product_id, track, visible, units in rows
+    }
+
+
+@dataclass(frozen=True)
+class VariantCard:
+    """What a back-in-stock email shows of a variant: names in the active language,
+    the price a customer pays today (sales applied), the first image (absolute URL)
+    and what a storefront link needs."""
+
+    variant_id: int
+    product_id: int
+    product_name: str
+    variant_name: str
+    slug: str
+    price: Money
+    image_url: Optional[str]
+
+
+def variant_card(variant_id: Any) -> Optional[VariantCard]:
+    """The card of one variant, or None if it no longer exists."""
+    from saleor.core.utils import build_absolute_uri
+    from saleor.discount.utils import fetch_active_discounts
+    from saleor.product.models import ProductImage, ProductVariant
+
+    variant = (
+        ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
+    )
+    if variant is None:
+        return None
+    product = variant.product
+    image = (
+        variant.images.order_by("sort_order", "pk").first()
+        or product.images.order_by("sort_order", "pk").first()
+    )
+    storage = ProductImage._meta.get_field("image").storage
+    product_name = getattr(product.translated, "name", "") or product.name
+    variant_name = getattr(variant.translated, "name", "") or variant.name
+    return VariantCard(
+        variant_id=variant.pk,
+        product_id=product.pk,
+        product_name=product_name,
+        variant_name=variant_name,
+        slug=product.slug,
+        price=variant.get_price(fetch_active_discounts()),
+        image_url=build_absolute_uri(storage.url(image.image.name)) if image else None,
+    )
+
+
+def client_address(request: Any) -> Optional[str]:
+    """The client's network address as Saleor sees it (``X-Forwarded-For`` first:
+    the proxy in front of Saleor must set it)."""
+    from saleor.core.utils import get_client_ip
+
+    return get_client_ip(request) if request is not None else None
+
+
+# --- reviews ------------------------------------------------------------------------
+
+
+def _pk(value: Any) -> Optional[int]:
+    """A Saleor 2.10 primary key from an id string; None when it cannot be one."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+@dataclass(frozen=True)
+class OrderForReview:
+    """What review requests need to know about an order."""
+
+    id: int
+    email: str
+    user_id: Optional[int]
+    first_name: str
+    last_name: str
+    canceled: bool
+    #: the order's last payment was refunded in full
+    refunded: bool
+
+
+def order_for_review(order_id: Any) -> Optional[OrderForReview]:
+    from saleor.order import OrderStatus
+    from saleor.order.models import Order
+    from saleor.payment import ChargeStatus
+
+    pk = _pk(order_id)
+    order = (
+        Order.objects.filter(pk=pk)
+        .select_related("user", "billing_address", "shipping_address")
+        .first()
+        if pk
+        else None
+    )
+    if order is None:
+        return None
+    last_charge = (
+        order.payments.order_by("-pk").values_list("charge_status", flat=True).first()
+    )
+    address = order.billing_address or order.shipping_address
+    first_name = (address.first_name if address else "") or (
+        order.user.first_name if order.user else ""
+    )
+    last_name = (address.last_name if address else "") or (
+        order.user.last_name if order.user else ""
+    )
+    return OrderForReview(
+        id=order.pk,
+        email=(order.get_customer_email() or "").strip().lower(),
+        user_id=order.user_id,
+        first_name=first_name or "",
+        last_name=last_name or "",
+        canceled=order.status == OrderStatus.CANCELED,
+        refunded=last_charge == ChargeStatus.FULLY_REFUNDED,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewableLine:
+    """An order line that was shipped (in a fulfilment not cancelled) and whose
+    product still exists. Names are those of the order, as the customer saw them."""
+
+    id: int
+    order_id: int
+    product_id: int
+    variant_id: int
+    product_name: str
+    variant_name: str
+    product_slug: str
+    image_url: Optional[str]
+
+
+def fulfilled_lines(order_id: Any, line_id: Any = None) -> List[ReviewableLine]:
+    """The reviewable lines of an order (or the one line ``line_id`` of it), one per
+    product (the first line of each), in the order's line order."""
+    from saleor.core.utils import build_absolute_uri
+    from saleor.order import FulfillmentStatus
+    from saleor.order.models import FulfillmentLine, OrderLine
+    from saleor.product.models import ProductImage
+
+    pk = _pk(order_id)
+    if pk is None:
+        return []
+    shipped = FulfillmentLine.objects.filter(
+        fulfillment__order_id=pk,
+        fulfillment__status=FulfillmentStatus.FULFILLED,
+        quantity__gt=0,
+    ).values("order_line_id")
+    lines = OrderLine.objects.filter(order_id=pk, variant__isnull=False, pk__in=shipped)
+    if line_id is not None:
+        line_pk = _pk(line_id)
+        if line_pk is None:
+            return []
+        lines = lines.filter(pk=line_pk)
+    rows = list(
+        lines.order_by("pk").values_list(
+            "pk",
+            "variant_id",
+            "variant__product_id",
+            "variant__product__slug",
+            "product_name",
+            "translated_product_name",
+            "variant_name",
+        )
+    )
+    product_ids = {row[2] for row in rows}
+    images: Dict[int, str] = {}
+    for product_id, image in (
+        ProductImage.objects.filter(product_id__in=product_ids)
+        .order_by("-sort_order", "-id")
+        .values_list("product_id", "image")
+    ):
+        images[product_id] = image  # the last written is the first in sort order
+    storage = ProductImage._meta.get_field("image").storage
+    seen: Set[int] = set()
+    result: List[ReviewableLine] = []
+    for pk_, variant_id, product_id, slug, name, translated, variant_name in rows:
+        if product_id in seen:
+            continue
+        seen.add(product_id)
+        image = images.get(product_id)
+        result.append(
+            ReviewableLine(
+                id=pk_,
+                order_id=pk,
+                product_id=product_id,
+                variant_id=variant_id,
+                product_name=translated or name,
+                variant_name=variant_name or "",
+                product_slug=slug,
+                image_url=build_absolute_uri(storage.url(image)) if image else None,
+            )
+        )
+    return result
+
+
+# --- checkouts (abandoned-checkout reminders) ----------------------------------------
+
+#: first key of the advisory locks that order a reminder's send against the order
+#: that would make it pointless ("ECR1")
+_LOCK_CLASS = 0x45435231
+
+
+@dataclass(frozen=True)
+class CheckoutState:
+    """What the reminders need to know of a checkout, read in one go.
+
+    ``fingerprint`` changes whenever a line is added, removed or changes quantity
+    (Saleor 2.10 does not touch ``last_change`` for line edits, and a line delete
+    does not even update ``Checkout.quantity``).
+    """
+
+    token: str
+    email: str  # the checkout's own address, else its user's; "" when none
+    user_id: Optional[int]
+    last_change: Any  # aware datetime
+    line_count: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_name: str
+    variant_name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+    image_url: Optional[str]
+    product_url: str
+
+
+@dataclass(frozen=True)
+class Cart:
+    lines: List[CartLine]
+    subtotal: Money
+    first_name: str
+
+
+def _fingerprint(lines: Iterable[Tuple[Any, Any]]) -> str:
+    import hashlib
+
+    text = ",".join(f"{variant}:{quantity}" for variant, quantity in sorted(lines))
+    return hashlib.sha1(text.encode("ascii")).hexdigest()[:16]
+
+
+def checkout_state(token: str) -> Optional[CheckoutState]:
+    """The checkout with this token, or None if it is gone (deleted or completed)."""
+    states = checkout_states([token])
+    return states.get(str(token))
+
+
+def checkout_states(tokens: Iterable[str]) -> Dict[str, CheckoutState]:
+    """States of many checkouts by token (two queries whatever their number)."""
+    import uuid
+
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    valid = []
+    for token in tokens:
+        try:
+            valid.append(uuid.UUID(str(token)))
+        except ValueError:
+            continue
+    if not valid:
+        return {}
+    rows = Checkout.objects.filter(token__in=valid).values_list(
+        "token", "email", "user_id", "user__email", "last_change"
+    )
+    lines: Dict[str, List[Tuple[Any, Any]]] = {}
+    for checkout_id, variant_id, quantity in CheckoutLine.objects.filter(
+        checkout_id__in=valid
+    ).values_list("checkout_id", "variant_id", "quantity"):
+        lines.setdefault(str(checkout_id), []).append((variant_id, quantity))
+    states = {}
+    for token, email, user_id, user_email, last_change in rows:
+        token = str(token)
+        own = lines.get(token, [])
+        states[token] = CheckoutState(
+            token=token,
+            email=(email or user_email or "").strip(),
+            user_id=user_id,
+            last_change=last_change,
+            line_count=len(own),
+            fingerprint=_fingerprint(own),
+        )
+    return states
+
+
+def checkouts_changed_since(
+    position: Any, after_token: str, limit: int
+) -> List[Tuple[str, Any]]:
+    """(token, last_change) of checkouts changed after a scan position, oldest first.
+
+    Only checkouts that could be reminded come back: with at least one line and an
+    address (their own or their user's). Keyset-paginated on
+    ``(last_change, token)`` so a scan resumes exactly where it stopped; the index
+    ``ecrm_checkout_last_change_idx`` (the plugin's migration 0004) makes the cost
+    follow the number of changed checkouts, not the table.
+    """
+    from django.db import connection
+    from saleor.account.models import User
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    checkout = connection.ops.quote_name(Checkout._meta.db_table)
+    line = connection.ops.quote_name(CheckoutLine._meta.db_table)
+    user = connection.ops.quote_name(User._meta.db_table)
+    sql = f"""
+        SELECT c.token, c.last_change FROM {checkout} AS c
+        LEFT JOIN {user} AS u ON u.id = c.user_id
+        WHERE (c.last_change, c.token::text) > (%(position)s, %(after)s)
+          AND COALESCE(NULLIF(c.email, ''), u.email, '') <> ''
+          AND EXISTS (SELECT 1 FROM {line} AS l WHERE l.checkout_id = c.token)
+        ORDER BY c.last_change, c.token::text
+        LIMIT %(limit)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, {"position": position, "after": after_token, "limit": limit}
+        )
+        return [(str(token), last_change) for token, last_change in cursor.fetchall()]
+
+
+def order_for_checkout(token: str) -> Optional[int]:
+    """Id of the order Saleor made from this checkout (orders keep its token)."""
+    from saleor.order.models import Order
+
+    return (
+        Order.objects.filter(checkout_token=str(token))
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def email_ordered_since(email: str, since: Any) -> bool:
+    """Did this address place a (non-draft) order at or after ``since``?"""
+    from saleor.order import OrderStatus
+    from saleor.order.models import Order
+
+    return (
+        Order.objects.filter(user_email__iexact=email.strip(), created__gte=since)
+        .exclude(status=OrderStatus.DRAFT)
+        .exists()
+    )
+
+
+def lock_checkout_and_email(token: str, email: str) -> None:
+    """Hold, until the current transaction ends, the locks of a checkout and an address.
+
+    Taken by the plugin's ``order_created`` hook inside Saleor's order transaction,
+    and by the dispatcher around a reminder's re-check and delivery: a reminder is
+    either delivered before the order commits, or re-checked after it has. Always
+    the checkout first, then the address, so two holders never wait on each other.
+    """
+    from django.db import connection
+
+    keys = []
+    if token:
+        keys.append("checkout:" + str(token))
+    if email:
+        keys.append("email:" + email.strip().lower())
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_LOCK_CLASS, key]
+            )
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    id: int
+    checkout_token: str
+    email: str
+    total: Money
+    created: Any
+
+
+def order_facts(order_id: Any) -> Optional[OrderFacts]:
+    from saleor.order.models import Order
+
+    order = Order.objects.filter(id=order_id).first()
+    if order is None:
+        return None
+    return OrderFacts(
+        id=order.id,
+        checkout_token=order.checkout_token or "",
+        email=(order.user_email or (order.user.email if order.user else "")).strip(),
+        total=order.total_gross,
+        created=order.created,
+    )
+
+
+def checkout_cart(token: str, storefront_url: str) -> Optional[Cart]:
+    """The lines of a checkout as an email shows them, priced as Saleor would now."""
+    from saleor.checkout import calculations
+    from saleor.checkout.models import Checkout
+    from saleor.core.utils import build_absolute_uri
+    from saleor.discount.utils import fetch_active_discounts
+
+    checkout = (
+        Checkout.objects.filter(token=token)
+        .select_related("user", "billing_address", "shipping_address")
+        .first()
+    )
+    if checkout is None:
+        return None
+    discounts = fetch_active_discounts()
+    lines = list(
+        checkout.lines.select_related("variant__product").prefetch_related(
+            "variant__images", "variant__product__images"
+        )
+    )
+    cart_lines = []
+    for line in lines:
+        variant = line.variant
+        product = variant.product
+        image = variant.get_first_image()
+        total = calculations.checkout_line_total(line=line, discounts=discounts).gross
+        cart_lines.append(
+            CartLine(
+                product_name=product.name,
+                variant_name=variant.name if variant.name != product.name else "",
+                quantity=line.quantity,
+                unit_price=total / line.quantity if line.quantity else total,
+                total=total,
+                image_url=build_absolute_uri(image.image.url) if image else None,
+                product_url=f"{storefront_url.rstrip('/')}/product/{product.slug}/"
+                f"{product.id}/",
+            )
+        )
+    subtotal = calculations.checkout_subtotal(
+        checkout=checkout, lines=lines, discounts=discounts
+    ).gross
+    first_name = ""
+    for source in (checkout.user, checkout.billing_address, checkout.shipping_address):
+        if source is not None and source.first_name:
+            first_name = source.first_name
+            break
+    return Cart(lines=cart_lines, subtotal=subtotal, first_name=first_name)

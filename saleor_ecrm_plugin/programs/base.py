@@ -15,8 +15,18 @@ values (ids, emails), never Saleor model instances.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, Mapping, Optional, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    ContextManager,
+    Dict,
+    Mapping,
+    Optional,
+    Sequence,
+)
 
 if TYPE_CHECKING:
     from ..config import ConfigField, EcrmSettings
@@ -63,6 +73,15 @@ class Program:
 
     def options(self, settings: EcrmSettings) -> Mapping[str, Any]:
         return settings.program(self.id)
+
+    def send_guard(self, send: ScheduledSend) -> ContextManager[Any]:
+        """What the re-check, the rendering and the delivery of a send run inside.
+
+        The default guards nothing. A program whose condition can be made false by a
+        concurrent event (an order placed while its reminder is being sent) returns
+        a transaction holding the locks that event's hook also takes.
+        """
+        return nullcontext()
 
     def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
         """Re-check, right before sending, that the email is still wanted.

@@ -1,0 +1,278 @@
+"""Review requests after shipping, one reminder, and the optional reward.
+
+Trigger: Saleor's ``fulfillment_created`` (and ``order_fulfilled``) hooks call
+:meth:`ReviewRequestProgram.plan_requests` once the fulfilment is committed. One
+request per order, whatever the number of parcels: step ``request`` is due
+``review_request_delay_days`` after the first fulfilment, step ``reminder``
+``review_request_reminder_days`` after that (0: no reminder). Planning twice is a
+no-op (idempotency key per order and step).
+
+Re-check before sending (:meth:`skip_reason`): the order still exists, is not
+cancelled, its last payment was not refunded in full, it is still addressed to the
+recipient, something of it was shipped (a fulfilment not cancelled), and no line of
+it was reviewed yet; a reminder also needs its request to have been sent, at least a
+day earlier. The customer's "Review requests" preference and consent are checked by
+the dispatcher (category ``reviews``).
+
+The email shows each shipped product (one per product) with five star links. Each
+link holds a signed token bound to the order line (:mod:`..reviews.tokens`); the
+page it opens records the rating (:mod:`..reviews.views`).
+
+Reward (:class:`ReviewThankYouProgram`, off by default): after a review is
+submitted, one thank-you email per order with a single-use Saleor voucher
+(``review_incentive_percentage`` % off, valid ``review_incentive_valid_days``). It
+is given for any rating: a reward for good ratings only would buy biased reviews.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ..config import ConfigField, FieldType, int_parser, parse_bool
+from ..host import saleor210 as host
+from ..ledger import PlannedSend, plan_send, plan_sends
+from ..models import ScheduledSend, SendStatus
+from ..preferences.links import public_base_url
+from ..reviews.tokens import make_review_token
+from .base import EmailSpec, Program
+from .cross_sell import PRODUCT_PATH
+from .registry import register
+
+if TYPE_CHECKING:
+    from ..config import EcrmSettings
+
+PROGRAM_ID = "review_request"
+STARS = (1, 2, 3, 4, 5)
+#: a reminder never follows its request closer than this (e.g. after an outage)
+MIN_REMINDER_GAP = timedelta(days=1)
+VOUCHER_PREFIX = "THX"
+
+
+def review_link(base: str, line: host.ReviewableLine, email: str) -> str:
+    token = make_review_token(line.id, line.order_id, email)
+    return base + reverse("ecrm:review", kwargs={"token": token})
+
+
+@register
+class ReviewRequestProgram(Program):
+    id = PROGRAM_ID
+    category = "reviews"
+    enabled_field = "review_request_enabled"
+    config_fields = (
+        ConfigField(
+            "review_request_enabled",
+            "Review requests: on",
+            "Ask customers to rate what they bought, some days after it was shipped.",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "review_request_delay_days",
+            "Review requests: days after shipping",
+            "Days between shipping an order and asking for a review (time to deliver"
+            " and try the products).",
+            "7",
+            int_parser(0, 90, "days"),
+        ),
+        ConfigField(
+            "review_request_reminder_days",
+            "Review requests: reminder after (days)",
+            "One reminder this many days after the request, only if nothing was"
+            " reviewed yet. 0: no reminder.",
+            "3",
+            int_parser(0, 60, "days"),
+        ),
+        ConfigField(
+            "reviews_auto_approve",
+            "Reviews: publish without moderation",
+            "On: reviews appear on the storefront at once. Off: a staff member"
+            " approves each review first (reviewModerate, Manage products).",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "review_incentive_enabled",
+            "Review reward: on",
+            "Thank customers who review with a single-use discount code, whatever"
+            " their rating (one per order).",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "review_incentive_percentage",
+            "Review reward: discount (%)",
+            "Percentage off a whole next order.",
+            "10",
+            int_parser(1, 100, "%"),
+        ),
+        ConfigField(
+            "review_incentive_valid_days",
+            "Review reward: valid for (days)",
+            "Days the discount code can be used.",
+            "30",
+            int_parser(1, 365, "days"),
+        ),
+    )
+
+    def plan_requests(
+        self, settings: EcrmSettings, order_id: int, now: datetime
+    ) -> int:
+        """Plan the request (and reminder) of an order that was just shipped.
+
+        Returns the number of rows created (0 when already planned or unwanted).
+        """
+        if not self.is_enabled(settings):
+            return 0
+        order = host.order_for_review(order_id)
+        if order is None or not order.email or order.canceled:
+            return 0
+        options = self.options(settings)
+        due = now + timedelta(days=options["review_request_delay_days"])
+        planned = [self._planned("request", order.id, order.email, due)]
+        reminder_days = options["review_request_reminder_days"]
+        if reminder_days:
+            later = due + timedelta(days=reminder_days)
+            planned.append(self._planned("reminder", order.id, order.email, later))
+        return plan_sends(planned)
+
+    def _planned(
+        self, step: str, order_id: int, email: str, due_at: datetime
+    ) -> PlannedSend:
+        return PlannedSend(
+            program=self.id,
+            step=step,
+            recipient=email,
+            subject_type="order",
+            subject_id=str(order_id),
+            due_at=due_at,
+        )
+
+    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
+        from ..reviews.service import order_has_review
+
+        order = host.order_for_review(send.subject_id)
+        if order is None:
+            return "order_deleted"
+        if order.canceled:
+            return "order_canceled"
+        if order.refunded:
+            return "order_refunded"
+        if order.email != send.recipient.strip().lower():
+            return "email_changed"
+        if not host.fulfilled_lines(order.id):
+            return "nothing_shipped"
+        if order_has_review(order.id):
+            return "already_reviewed"
+        if send.step == "reminder":
+            request = (
+                ScheduledSend.objects.filter(
+                    program=self.id,
+                    step="request",
+                    subject_type=send.subject_type,
+                    subject_id=send.subject_id,
+                    recipient__iexact=send.recipient,
+                )
+                .values_list("status", "sent_at")
+                .first()
+            )
+            if request is None or request[0] != SendStatus.SENT:
+                return "request_not_sent"
+            if request[1] and timezone.now() - request[1] < MIN_REMINDER_GAP:
+                return "request_too_recent"
+        return None
+
+    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+        order = host.order_for_review(send.subject_id)
+        base = public_base_url(settings, host.shop_info())
+        products: List[Dict[str, Any]] = []
+        for line in host.fulfilled_lines(send.subject_id):
+            link = review_link(base, line, send.recipient)
+            products.append(
+                {
+                    "name": line.product_name,
+                    "image_url": line.image_url,
+                    "url": settings.storefront_url
+                    + PRODUCT_PATH.format(slug=line.product_slug, id=line.product_id),
+                    "review_url": link,
+                    "stars": [(star, f"{link}?rating={star}") for star in STARS],
+                }
+            )
+        return EmailSpec(
+            template=f"ecrm/review_{send.step}",
+            context={
+                "first_name": order.first_name if order else "",
+                "order_number": send.subject_id,
+                "products": products,
+            },
+        )
+
+
+@register
+class ReviewThankYouProgram(Program):
+    """The reward: a single-use voucher, once per order, after a review."""
+
+    id = "review_thank_you"
+    category = "reviews"
+    # the customer is waiting for it: not delayed by the marketing frequency cap
+    frequency_capped = False
+
+    def is_enabled(self, settings: EcrmSettings) -> bool:
+        return bool(settings.program(PROGRAM_ID).get("review_incentive_enabled"))
+
+    @classmethod
+    def plan_thank_you(cls, settings: EcrmSettings, order_id: int, email: str) -> bool:
+        """Plan the thank-you of an order's first review (no-op when off/planned)."""
+        program = cls()
+        if not program.is_enabled(settings):
+            return False
+        return plan_send(
+            PlannedSend(
+                program=cls.id,
+                step="thank_you",
+                recipient=email,
+                subject_type="order",
+                subject_id=str(order_id),
+                due_at=timezone.now(),
+            )
+        )
+
+    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
+        from ..reviews.models import Review, ReviewStatus
+
+        reviews = Review.objects.filter(
+            order_id=send.subject_id, email=send.recipient.strip().lower()
+        )
+        if not reviews.exists():
+            return "no_review"
+        if not reviews.exclude(status=ReviewStatus.REJECTED).exists():
+            return "review_rejected"
+        return None
+
+    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+        options = settings.program(PROGRAM_ID)
+        # the ledger row's key: a retried send mails the voucher made the first time
+        voucher = host.issue_single_use_voucher(
+            reference=send.idempotency_key,
+            prefix=VOUCHER_PREFIX,
+            percentage=options["review_incentive_percentage"],
+            valid_days=options["review_incentive_valid_days"],
+            now=timezone.now(),
+        )
+        order = host.order_for_review(send.subject_id)
+        return EmailSpec(
+            template="ecrm/review_thank_you",
+            context={
+                "first_name": order.first_name if order else "",
+                "voucher_code": voucher.code,
+                "voucher_percentage": voucher.percentage,
+                "voucher_end_date": voucher.end_date,
+                "shop_url": settings.storefront_url,
+            },
+        )

@@ -1,0 +1,51 @@
+"""The signed token of a review link (Django's signing, keyed by SECRET_KEY).
+
+A token names one order line, its order and the order's address. It proves that
+whoever holds it received the review request for that line; it does not carry the
+rating (the five star links share one token and differ by ``?rating=``). A token is
+good for one review: once its line is reviewed, :mod:`.service` refuses it again.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from django.core import signing
+
+from ..preferences.tokens import MAX_TOKEN_LENGTH, InvalidToken
+
+REVIEW_SALT = "saleor_ecrm_plugin.reviews.review-link"
+#: a review link works for this long after the email was rendered
+REVIEW_LINK_MAX_AGE = 120 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ReviewClaims:
+    order_line_id: str
+    order_id: str
+    email: str
+
+
+def make_review_token(order_line_id: object, order_id: object, email: str) -> str:
+    payload = {"l": str(order_line_id), "o": str(order_id), "e": email.strip().lower()}
+    return signing.dumps(payload, salt=REVIEW_SALT, compress=True)
+
+
+def read_review_token(token: object) -> ReviewClaims:
+    """The claims of a genuine, unexpired token; :class:`InvalidToken` otherwise."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("This review link is not valid.")
+    try:
+        payload = signing.loads(token, salt=REVIEW_SALT, max_age=REVIEW_LINK_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise InvalidToken("This review link has expired.") from exc
+    except (signing.BadSignature, ValueError, UnicodeError, zlib.error) as exc:
+        raise InvalidToken("This review link is not valid.") from exc
+    if not isinstance(payload, dict) or not all(
+        isinstance(payload.get(key), str) and payload[key] for key in ("l", "o", "e")
+    ):
+        raise InvalidToken("This review link is not valid.")
+    return ReviewClaims(
+        order_line_id=payload["l"], order_id=payload["o"], email=payload["e"]
+    )

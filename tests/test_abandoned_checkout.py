@@ -1,0 +1,357 @@
+"""Abandoned-checkout reminders, end to end through Saleor's GraphQL API.
+
+Checkouts are made and completed with Saleor's real mutations; the plugin's hooks run
+on commit (hence transactional tests); reminders are read back from a real SMTP
+server. "Time advances" by moving the ledger's due times into the past: the
+reminders' re-check reads Saleor's state, not the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Dict, List
+
+import pytest
+from django.utils import timezone
+from saleor.checkout.models import Checkout
+from saleor.discount.models import Voucher
+from saleor.order.models import Order
+
+from saleor_ecrm_plugin.dispatcher import Dispatcher, load_context
+from saleor_ecrm_plugin.models import Conversion, ScheduledSend, SendStatus
+from saleor_ecrm_plugin.programs.abandoned_checkout import (
+    PROGRAM_ID,
+    scan_checkouts,
+)
+from tests.conftest import configure_plugin
+from tests.factories import make_category, make_product
+from tests.storefront import (
+    CHECKOUT_ADD_PROMO_CODE,
+    complete_checkout,
+    create_checkout,
+    variant_global_id,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: a clock-independent configuration: no quiet hours, consent from everyone
+PLUGIN_VALUES = {
+    "abandoned_enabled": True,
+    "abandoned_consent_mode": "everyone",
+    "quiet_hours": "",
+    "storefront_url": "https://shop.example.com/",
+}
+
+CHECKOUT_LINE_DELETE = """
+mutation Delete($checkoutId: ID!, $lineId: ID!) {
+  checkoutLineDelete(checkoutId: $checkoutId, lineId: $lineId) {
+    checkoutErrors { field code message }
+  }
+}
+"""
+CHECKOUT_LINES = """
+query Lines($token: UUID!) { checkout(token: $token) { lines { id } } }
+"""
+
+
+@pytest.fixture
+def catalogue(shop) -> Dict[str, object]:
+    outdoor = make_category("Outdoor")
+    return {
+        "tent": make_product(
+            "Trail Tent", category=outdoor, price="120.00", image="products/tent.jpg"
+        ),
+        "lamp": make_product("Camp Lamp", category=outdoor, price="15.50"),
+    }
+
+
+def lines_of(catalogue, **quantities: int) -> List[Dict[str, object]]:
+    return [
+        {"variantId": variant_global_id(catalogue[name]), "quantity": quantity}
+        for name, quantity in quantities.items()
+    ]
+
+
+def token_of(checkout: Dict[str, object]) -> str:
+    import graphene
+
+    return graphene.Node.from_global_id(checkout["id"])[1]
+
+
+def reminders(token: str):
+    return ScheduledSend.objects.filter(program=PROGRAM_ID, subject_id=token).order_by(
+        "due_at"
+    )
+
+
+def advance_to(step: str, token: str) -> None:
+    """The clock reaches ``step`` of this checkout's series."""
+    reminders(token).filter(step=step, status=SendStatus.PLANNED).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_a_completed_checkout_gets_step_one_and_then_nothing(
+    catalogue, smtp_server, api_client
+):
+    configure_plugin(**PLUGIN_VALUES)
+    checkout = create_checkout(
+        api_client, "ada@example.com", lines_of(catalogue, tent=1, lamp=2)
+    )
+    token = token_of(checkout)
+
+    # checkoutCreate fired checkout_quantity_changed: the series is planned
+    planned = list(reminders(token))
+    assert [(s.step, s.status) for s in planned] == [
+        ("step1", "planned"),
+        ("step2", "planned"),
+        ("step3", "planned"),
+    ]
+    activity = planned[0].created_at
+    for send, hours in zip(planned, (2, 24, 48)):
+        assert abs(send.due_at - activity - timedelta(hours=hours)) < timedelta(
+            seconds=5
+        )
+    assert Dispatcher().run().claimed == 0  # nothing is due yet
+
+    advance_to("step1", token)
+    report = Dispatcher().run()
+    assert (report.sent, report.skipped) == (1, 0)
+    [received] = smtp_server.wait_for(1)
+    assert received.rcpt_tos == ["ada@example.com"]
+    message = received.message
+    assert message["Subject"] == "Grace, your cart is waiting"
+    assert message["From"] == "Test Shop <hello@shop.example.com>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] == reminders(token).get(step="step1").message_id
+    text, html = received.text, received.html
+    assert "1 x Trail Tent: $120.00" in text
+    assert "2 x Camp Lamp: $31.00" in text
+    assert "Total: $151.00" in text
+    assert f"https://shop.example.com/cart/{token}/" in text
+    assert 'src="http://shop.example.com/media/products/tent.jpg"' in html
+    assert html.count('class="cart-line"') == 2
+    assert "SAVE" not in text and "off your order" not in text  # no voucher yet
+
+    order_id = complete_checkout(api_client, checkout)
+
+    # order_created cancelled the rest and credited the reminder that was sent
+    assert dict(reminders(token).values_list("step", "status")) == {
+        "step1": "sent",
+        "step2": "cancelled",
+        "step3": "cancelled",
+    }
+    assert set(
+        reminders(token).exclude(step="step1").values_list("skip_reason", flat=True)
+    ) == {"checkout_converted"}
+    [credit] = Conversion.objects.all()
+    order = Order.objects.get(pk=order_id)
+    assert (credit.send.step, credit.order_id) == ("step1", str(order_id))
+    assert credit.revenue == order.total_gross_amount
+
+    # whatever time passes and however often the scan runs, nothing more is sent
+    ScheduledSend.objects.update(next_attempt_at=timezone.now() - timedelta(days=3))
+    scan_checkouts(load_context().settings)
+    assert Dispatcher().run().sent == 0
+    assert [m.message["Subject"] for m in smtp_server.messages] == [
+        "Grace, your cart is waiting",
+        f"Order #{order_id} confirmed",  # Saleor's own confirmation
+    ]
+
+
+def test_an_abandoned_checkout_gets_three_steps_the_last_with_a_single_use_voucher(
+    catalogue, smtp_server, api_client
+):
+    configure_plugin(**PLUGIN_VALUES, abandoned_voucher_percent="15")
+    checkout = create_checkout(
+        api_client, "bob@example.com", lines_of(catalogue, lamp=1)
+    )
+    token = token_of(checkout)
+    assert not Voucher.objects.exists()
+
+    for number, step in enumerate(("step1", "step2", "step3"), start=1):
+        advance_to(step, token)
+        assert Dispatcher().run().sent == 1
+        assert len(smtp_server.wait_for(number)) == number
+        if step != "step3":  # the voucher is made when the last step is sent
+            assert not Voucher.objects.exists()
+    first, second, last = smtp_server.messages
+    assert "your cart is waiting" in first.message["Subject"]
+    assert second.message["Subject"] == "Still thinking it over? Your cart is saved"
+    assert last.message["Subject"] == "15% off the cart you left"
+    assert len({m.message["Message-ID"] for m in smtp_server.messages}) == 3
+
+    code = re.search(r"Use the code (\w+) for 15% off", last.text).group(1)
+    assert code in last.html
+    voucher = Voucher.objects.get()
+    assert voucher.code == code and code.startswith("CART") and len(code) == 12
+    assert (voucher.usage_limit, voucher.used) == (1, 0)
+    assert voucher.discount_value == Decimal("15")
+    assert voucher.discount_value_type == "percentage"
+    assert voucher.end_date - timezone.now() > timedelta(days=2, hours=23)
+
+    # the code works once through Saleor's own promo-code mutation...
+    order_id = complete_checkout(
+        api_client,
+        create_checkout(api_client, "bob@example.com", lines_of(catalogue, tent=1)),
+        promo_code=code,
+    )
+    order = Order.objects.get(pk=order_id)
+    assert order.voucher == voucher
+    assert order.discount_amount == Decimal("18.00")  # 15% of 120.00
+    voucher.refresh_from_db()
+    assert voucher.used == 1
+
+    # ...and Saleor refuses it the second time
+    again = create_checkout(api_client, "bob@example.com", lines_of(catalogue, lamp=1))
+    refused = api_client.post(
+        CHECKOUT_ADD_PROMO_CODE, {"checkoutId": again["id"], "code": code}
+    )["data"]["checkoutAddPromoCode"]
+    assert refused["checkoutErrors"] == [
+        {
+            "field": "promoCode",
+            "code": "INVALID",
+            "message": "Promo code is invalid",
+        }
+    ]
+    assert Checkout.objects.get(token=token_of(again)).voucher_code is None
+
+
+def test_activity_restarts_the_clock_and_a_sent_step_is_never_repeated(
+    catalogue, smtp_server, api_client
+):
+    configure_plugin(**PLUGIN_VALUES)
+    checkout = create_checkout(
+        api_client, "cy@example.com", lines_of(catalogue, tent=1)
+    )
+    token = token_of(checkout)
+    advance_to("step1", token)
+    assert Dispatcher().run().sent == 1
+
+    # the customer comes back and adds a lamp: steps 2 and 3 start again from now
+    before = {s.step: s.due_at for s in reminders(token).filter(status="planned")}
+    added = api_client.post(
+        """mutation Add($checkoutId: ID!, $lines: [CheckoutLineInput]!) {
+             checkoutLinesAdd(checkoutId: $checkoutId, lines: $lines) {
+               checkoutErrors { field code message } } }""",
+        {"checkoutId": checkout["id"], "lines": lines_of(catalogue, lamp=1)},
+    )["data"]["checkoutLinesAdd"]
+    assert added["checkoutErrors"] == []
+    open_rows = reminders(token).filter(status="planned")
+    assert sorted(open_rows.values_list("step", flat=True)) == ["step2", "step3"]
+    for send in open_rows:
+        assert send.due_at > before[send.step]
+    assert set(
+        reminders(token)
+        .filter(status="cancelled")
+        .values_list("skip_reason", flat=True)
+    ) == {"checkout_changed"}
+    assert not reminders(token).filter(step="step1", status="planned").exists()
+
+    # a line deleted (Saleor reports it nowhere) is seen by the re-check: the due
+    # reminder is skipped and the series planned again from now
+    [line_id, _] = [
+        line["id"]
+        for line in api_client.post(CHECKOUT_LINES, {"token": token})["data"][
+            "checkout"
+        ]["lines"]
+    ]
+    deleted = api_client.post(
+        CHECKOUT_LINE_DELETE, {"checkoutId": checkout["id"], "lineId": line_id}
+    )["data"]["checkoutLineDelete"]
+    assert deleted["checkoutErrors"] == []
+    advance_to("step2", token)
+    report = Dispatcher().run()
+    assert (report.sent, report.skipped) == (0, 1)
+    assert reminders(token).filter(status="skipped").get().skip_reason == (
+        "checkout_changed"
+    )
+    advance_to("step2", token)
+    assert Dispatcher().run().sent == 1
+    second = smtp_server.wait_for(2)[1]
+    assert "Trail Tent" not in second.text and "1 x Camp Lamp" in second.text
+
+
+def test_the_same_address_ordering_elsewhere_stops_the_series(
+    catalogue, smtp_server, api_client
+):
+    configure_plugin(**PLUGIN_VALUES)
+    left = create_checkout(api_client, "dee@example.com", lines_of(catalogue, tent=1))
+    order_id = complete_checkout(
+        api_client,
+        create_checkout(api_client, "dee@example.com", lines_of(catalogue, tent=1)),
+    )
+    advance_to("step1", token_of(left))
+    report = Dispatcher().run()
+    assert (report.sent, report.skipped) == (0, 1)
+    assert reminders(token_of(left)).get(step="step1").skip_reason == (
+        "customer_ordered"
+    )
+    assert [m.message["Subject"] for m in smtp_server.messages] == [
+        f"Order #{order_id} confirmed"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "delivered"),
+    [("everyone", 1), ("soft_opt_in", 0), ("opt_in_only", 0)],
+)
+def test_consent_mode_decides_who_is_reminded(
+    catalogue, smtp_server, api_client, mode, delivered
+):
+    configure_plugin(**{**PLUGIN_VALUES, "abandoned_consent_mode": mode})
+    token = token_of(
+        create_checkout(api_client, "eve@example.com", lines_of(catalogue, lamp=1))
+    )
+    advance_to("step1", token)
+    report = Dispatcher().run()
+    assert report.sent == delivered
+    if not delivered:
+        assert reminders(token).get(step="step1").skip_reason == "no_consent"
+    assert len(smtp_server.messages) == delivered
+
+
+def test_the_scan_finds_what_the_hooks_miss(catalogue, smtp_server, api_client):
+    # the checkout is made while reminders are off: the hook plans nothing
+    configure_plugin(**{**PLUGIN_VALUES, "abandoned_enabled": False})
+    checkout = create_checkout(
+        api_client, "fay@exmaple.com", lines_of(catalogue, lamp=1)
+    )
+    token = token_of(checkout)
+    assert not reminders(token).exists()
+
+    # switched on: the first scan looks back over the series' length
+    configure_plugin(**PLUGIN_VALUES)
+    settings = load_context().settings
+    assert scan_checkouts(settings) == {"seen": 1, "planned": 3}
+    assert reminders(token).count() == 3
+    assert scan_checkouts(settings)["planned"] == 0  # the overlap plans nothing twice
+
+    # the customer corrects a typo (checkoutEmailUpdate: no plugin hook in 2.10)
+    updated = api_client.post(
+        """mutation Email($checkoutId: ID, $email: String!) {
+             checkoutEmailUpdate(checkoutId: $checkoutId, email: $email) {
+               checkoutErrors { field code message } } }""",
+        {"checkoutId": checkout["id"], "email": "fay@example.com"},
+    )["data"]["checkoutEmailUpdate"]
+    assert updated["checkoutErrors"] == []
+    assert scan_checkouts(settings) == {"seen": 1, "planned": 3}
+    assert dict(reminders(token).values_list("recipient", "status").distinct()) == {
+        "fay@exmaple.com": "cancelled",
+        "fay@example.com": "planned",
+    }
+
+    advance_to("step1", token)
+    assert Dispatcher().run().sent == 1
+    assert smtp_server.wait_for(1)[0].rcpt_tos == ["fay@example.com"]
+
+
+def test_the_program_is_off_by_default_and_plans_nothing(catalogue, api_client):
+    configure_plugin(quiet_hours="")
+    token = token_of(
+        create_checkout(api_client, "gus@example.com", lines_of(catalogue, lamp=1))
+    )
+    assert scan_checkouts(load_context().settings) == {"seen": 0, "planned": 0}
+    assert not reminders(token).exists()
