@@ -64,14 +64,12 @@ def note_checkout_activity(token: str, seen_at: str) -> int:
 
 @shared_task(name="saleor_ecrm_plugin.order_placed", ignore_result=True)
 def order_placed(order_id: int) -> int:
-    """An order committed: stop its checkout's reminders and credit the sent ones."""
+    """An order committed: programs stop what it made pointless, credit emails."""
     from .dispatcher import load_context
-    from .programs.abandoned_checkout import PROGRAM_ID
-    from .programs.registry import get_program
+    from .programs.registry import all_programs
 
-    context = load_context()
-    program = get_program(PROGRAM_ID)
-    return program.order_placed(context.settings, order_id)  # type: ignore[attr-defined]
+    settings = load_context().settings
+    return sum(program.order_placed(settings, order_id) for program in all_programs())
 
 
 @shared_task(name="saleor_ecrm_plugin.scan_abandoned_checkouts", ignore_result=True)

@@ -1,7 +1,9 @@
 """The end-of-run report: what the ledger says happened, per program.
 
 Numbers come from the ledger (:class:`~saleor_ecrm_plugin.models.ScheduledSend`)
-only; the demo compares its ``sent`` total with what the SMTP sink received.
+and the conversions credited to its rows (:class:`~saleor_ecrm_plugin.models.
+Conversion`); :func:`check_against_sink` compares them with what the SMTP sink
+received, message by message (the ``X-Ecrm-Program`` header and the Message-ID).
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Dict, List
+from decimal import Decimal
+from typing import Dict, List, Sequence
+
+from .smtp_sink import ReceivedEmail
 
 
 @dataclass
@@ -21,6 +26,9 @@ class ProgramTally:
     failed: int = 0
     cancelled: int = 0
     pending: int = 0
+    converted: int = 0  # distinct orders credited to this program's emails
+    revenue: Decimal = Decimal("0")
+    currency: str = ""
 
     @property
     def skipped_total(self) -> int:
@@ -63,41 +71,126 @@ def tally_ledger(since: datetime) -> Dict[str, ProgramTally]:
             tally.cancelled += count
         else:
             tally.pending += count
+    _add_conversions(tallies, since)
     return dict(sorted(tallies.items()))
 
 
+def _add_conversions(tallies: Dict[str, ProgramTally], since: datetime) -> None:
+    """Orders credited per program, each order (and its revenue) counted once."""
+    from ..models import Conversion
+
+    orders = (
+        Conversion.objects.filter(send__created_at__gte=since)
+        .values_list("program", "order_id", "revenue", "currency")
+        .distinct()
+    )
+    for program, _order_id, revenue, currency in orders:
+        tally = tallies.setdefault(program, ProgramTally(program))
+        tally.converted += 1
+        tally.revenue += revenue
+        tally.currency = currency
+
+
+def check_against_sink(
+    tallies: Dict[str, ProgramTally],
+    messages: Sequence[ReceivedEmail],
+    since: datetime,
+) -> List[str]:
+    """Disagreements between the ledger and the sink; empty when they agree.
+
+    Every e-CRM message received must be a ``sent`` ledger row (same Message-ID)
+    of the program its header names, and every ``sent`` row must have arrived once.
+    """
+    from ..models import ScheduledSend, SendStatus
+
+    sent = {
+        row.message_id: row.program
+        for row in ScheduledSend.objects.filter(
+            created_at__gte=since, status=SendStatus.SENT
+        ).only("message_id", "program")
+    }
+    problems: List[str] = []
+    received: Counter = Counter()
+    for message in messages:
+        program = message.program
+        if not program:
+            continue  # Saleor's own emails (order confirmation, shipping)
+        message_id = str(message.message["Message-ID"])
+        received[message_id] += 1
+        if sent.get(message_id) != program.split("/")[0]:
+            problems.append(f"received {message_id} ({program}): no such sent row")
+    for message_id, program in sent.items():
+        if received[message_id] != 1:
+            problems.append(
+                f"{program} row {message_id} arrived {received[message_id]} times"
+            )
+    for tally in tallies.values():
+        arrived = sum(
+            1 for message in messages if message.program.split("/")[0] == tally.program
+        )
+        if arrived != tally.sent:
+            problems.append(
+                f"{tally.program}: ledger says {tally.sent} sent, sink got {arrived}"
+            )
+    return problems
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount:.2f} {currency}".strip() if amount else "-"
+
+
 def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
-    header = ("program", "planned", "sent", "skipped (by reason)", "failed", "pending")
+    header = (
+        "program",
+        "planned",
+        "sent",
+        "skipped (by reason)",
+        "cancelled",
+        "failed",
+        "pending",
+        "converted",
+        "revenue",
+    )
     rows = [
         (
             t.program,
             str(t.planned),
             str(t.sent),
             t.skipped_text(),
+            str(t.cancelled),
             str(t.failed),
-            str(t.pending + t.cancelled),
+            str(t.pending),
+            str(t.converted),
+            _money(t.revenue, t.currency),
         )
         for t in tallies.values()
     ]
     if len(rows) > 1:
+        currencies = {t.currency for t in tallies.values() if t.currency}
         rows.append(
             (
                 "all",
                 str(sum(t.planned for t in tallies.values())),
                 str(sum(t.sent for t in tallies.values())),
                 str(sum(t.skipped_total for t in tallies.values())),
+                str(sum(t.cancelled for t in tallies.values())),
                 str(sum(t.failed for t in tallies.values())),
-                str(sum(t.pending + t.cancelled for t in tallies.values())),
+                str(sum(t.pending for t in tallies.values())),
+                str(sum(t.converted for t in tallies.values())),
+                _money(
+                    sum((t.revenue for t in tallies.values()), Decimal("0")),
+                    currencies.pop() if len(currencies) == 1 else "",
+                ),
             )
         )
     if not rows:
-        rows.append(("(none)", "0", "0", "0", "0", "0"))
+        rows.append(("(none)", "0", "0", "0", "0", "0", "0", "0", "-"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: tuple) -> str:
         first = cells[0].ljust(widths[0])
         rest = [
-            cell.rjust(w) if cell.isdigit() else cell.ljust(w)
+            cell.rjust(w) if cell[:1].isdigit() or cell == "-" else cell.ljust(w)
             for cell, w in zip(cells[1:], widths[1:])
         ]
         return "  ".join([first, *rest]).rstrip()

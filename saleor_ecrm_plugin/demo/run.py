@@ -2,12 +2,14 @@
 
 Steps: database (``DATABASE_URL`` or an embedded PostgreSQL) -> migrate -> Saleor's
 demo catalogue (``populatedb``, first run only) -> the plugin configured through
-``pluginUpdate`` with a local SMTP sink -> customers through ``/graphql/`` -> the
-real dispatcher -> a report from the ledger, checked against the SMTP sink, and an
-email gallery. ``--serve`` then keeps the API, a Celery worker and beat running.
+``pluginUpdate`` with a local SMTP sink -> a simulated fortnight of customers
+through ``/graphql/`` and the plugin's pages, with the real scans and dispatcher
+(``story.py``) -> a report from the ledger, checked against the SMTP sink message by
+message, and an email gallery. ``--serve`` then keeps the API, a Celery worker and
+beat running.
 
-Re-runs reuse the database and the catalogue and replay the same customers (the
-previous run's demo customers and their ledger rows are removed first).
+Re-runs reuse the database and the catalogue and replay the same story (the
+previous run's demo customers, their orders and the plugin's rows are removed).
 """
 
 from __future__ import annotations
@@ -31,12 +33,19 @@ from .smtp_sink import ReceivedEmail, SmtpSink
 SETTINGS_MODULE = "saleor_ecrm_plugin.demo.settings"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
 DEMO_DISPATCH_INTERVAL = "5"
-STEPS = 6
+STEPS = 5
 
 PLUGIN_SETTINGS = {
-    "welcome_enabled": "true",
-    "welcome_delay_minutes": "0",
     "storefront_url": "http://localhost:3000/",
+    "welcome_enabled": "true",
+    "welcome_delay_minutes": "10",
+    "abandoned_enabled": "true",
+    # the shop sells outside the EU: any checkout with an email gets reminders
+    # (the plugin's default is soft opt-in)
+    "abandoned_consent_mode": "everyone",
+    "review_request_enabled": "true",
+    "review_incentive_enabled": "true",
+    "back_in_stock_enabled": "true",
 }
 
 
@@ -121,12 +130,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     def on_email(received: ReceivedEmail) -> None:
         gallery.add(received)
-        prefix = "[smtp] " if serving["on"] else "      "
-        print(
-            f"{prefix}received #{received.number}: {received.subject!r} "
-            f"-> {', '.join(received.rcpt_tos)}",
-            flush=True,
-        )
+        if serving["on"]:  # the fortnight prints a summary per day instead
+            print(
+                f"[smtp] received #{received.number}: {received.subject!r} "
+                f"-> {', '.join(received.rcpt_tos)}",
+                flush=True,
+            )
 
     sink = SmtpSink(on_message=on_email).start()
     try:
@@ -224,9 +233,8 @@ def _run_story(
 
     _migrate(console)
     _populate(console, output)
-    staff = _configure_plugin(console, sink)
-    since = _drive_customers(console, staff)
-    _dispatch(console)
+    _configure_plugin(console, sink)
+    since = _live_fortnight(console, sink)
     return _report(since, sink, gallery)
 
 
@@ -317,63 +325,72 @@ def _configure_plugin(console: Console, sink: SmtpSink) -> Any:
     return staff
 
 
-def _drive_customers(console: Console, staff: Any) -> datetime:
+def _live_fortnight(console: Console, sink: SmtpSink) -> datetime:
+    from datetime import timedelta
+
     from django.utils import timezone
 
-    from . import shop_api
+    from . import story
 
-    console.step("Customers through Saleor's GraphQL API (/graphql/)")
-    emails = [customer.email for customer in shop_api.DEMO_CUSTOMERS]
-    removed = shop_api.forget_demo_customers(emails)
-    if removed:
-        console.detail(f"removed {removed} demo customers of the previous run")
-    since = timezone.now()
-    for customer in shop_api.DEMO_CUSTOMERS:
-        user_id = shop_api.register_customer(customer)
-        console.detail(
-            f"{customer.email}: accountRegister, tokenCreate, accountUpdate "
-            f"({customer.first_name} {customer.last_name})"
-        )
-        if customer.closes_account:
-            shop_api.deactivate_customer(staff, user_id)
-            console.detail(
-                f"{customer.email}: staff customerUpdate isActive=false "
-                "(account closed before the welcome is due)"
-            )
-    return since
-
-
-def _dispatch(console: Console) -> None:
-    from ..dispatcher import Dispatcher
-
-    console.step("Dispatcher: claim due sends, re-check, render, deliver")
-    report = Dispatcher().run()
-    console.detail(
-        f"claimed {report.claimed}: sent {report.sent}, skipped {report.skipped}, "
-        f"retry {report.retried}, failed {report.failed} ({console.elapsed()})"
+    console.step(f"A fortnight of customers ({story.DAYS} simulated days)")
+    removed = story.forget_previous_run()
+    if any(removed.values()):
+        shown = ", ".join(f"{n} {what}" for what, n in removed.items() if n)
+        console.detail(f"removed the previous run's {shown}")
+    now = timezone.now()
+    start = (now - timedelta(days=story.DAYS)).replace(
+        hour=0, minute=0, second=0, microsecond=0
     )
+
+    def on_day(day: int, moment: datetime, emails: Dict[str, int]) -> None:
+        shown = ", ".join(f"{name} {n}" for name, n in sorted(emails.items()))
+        console.detail(
+            f"day {day + 1:2} {moment:%a %d %b}: {sum(emails.values()):3} emails"
+            f"{' (' + shown + ')' if shown else ''}  [{console.elapsed()}]"
+        )
+
+    with story.SimulatedClock(start) as clock:
+        stats = story.Story(sink, clock, on_day).run(start)
+    console.detail(
+        f"{stats.shoppers} shoppers ({stats.accounts} opened an account), "
+        f"{stats.checkouts} checkouts, {stats.orders} orders "
+        f"({stats.recovered_orders} after a cart reminder, {stats.vouchers_used} "
+        f"with its voucher; {stats.alert_orders} after a back-in-stock alert)"
+    )
+    console.detail(
+        f"{stats.fulfilled} orders shipped, {stats.reviews} reviews "
+        f"({stats.reviews_approved} approved), {stats.alerts_subscribed} back-in-stock"
+        f" sign-ups, {stats.restocks} restocks, {stats.newsletter_confirmed} "
+        f"newsletter confirmations, {stats.unsubscribed} one-click unsubscribes"
+    )
+    return start
 
 
 def _report(since: datetime, sink: SmtpSink, gallery: EmailGallery) -> bool:
-    from .report import format_table, tally_ledger
+    from .report import check_against_sink, format_table, tally_ledger
 
     tallies = tally_ledger(since)
-    print("\nReport of this run (from the ledger, saleor_ecrm_scheduledsend):")
+    print("\nReport (tables saleor_ecrm_scheduledsend and saleor_ecrm_conversion):")
     for line in format_table(tallies):
         print(f"  {line}")
-    ledger_sent = sum(t.sent for t in tallies.values())
-    received = len(sink.messages)
-    agree = ledger_sent == received
-    verdict = "agrees with" if agree else "DOES NOT AGREE with"
+    ecrm = [message for message in sink.messages if message.program]
+    problems = check_against_sink(tallies, sink.messages, since)
+    if problems:
+        print("  The SMTP sink DOES NOT AGREE with the ledger:")
+        for problem in problems[:20]:
+            print(f"    {problem}")
+    else:
+        print(
+            f"  SMTP sink: {len(ecrm)} e-CRM emails, each one a sent ledger row "
+            f"(same program, same Message-ID), and every sent row arrived once; "
+            f"plus {len(sink.messages) - len(ecrm)} of Saleor's own emails."
+        )
     print(
-        f"  SMTP sink received {received} message(s): {verdict} the ledger's "
-        f"{ledger_sent} sent."
-    )
-    print(
-        f"\nEmails: {_shown(gallery.index)} ({received} email(s), .eml files beside it)"
+        f"\nEmails: {_shown(gallery.index)} ({len(sink.messages)} email(s), "
+        ".eml files beside it)"
     )
     print(f"  open {gallery.index.as_uri()}")
-    return agree
+    return not problems
 
 
 def _print_what_to_try(env: Dict[str, Any], port: int, serving: bool) -> None:
@@ -398,7 +415,9 @@ def _print_what_to_try(env: Dict[str, Any], port: int, serving: bool) -> None:
         "  register a customer:    mutation { accountRegister(input: "
         '{email: "you@example.com",',
         f'{indent}  password: "try-it-123"}}) {{ accountErrors {{ message }} }} }}',
-        f"{indent}-> its welcome email reaches the SMTP sink within {interval} s",
+        f"{indent}-> its welcome email reaches the SMTP sink "
+        f"{PLUGIN_SETTINGS['welcome_delay_minutes']} minutes later",
+        f"{indent}   (the dispatcher runs every {interval} s)",
         '  staff login:            mutation { tokenCreate(email: "admin@example.com",',
         f'{indent}  password: "admin") {{ token }} }}',
         f"{indent}then, with header 'Authorization: JWT <token>':",

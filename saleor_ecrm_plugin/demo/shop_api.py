@@ -2,53 +2,17 @@
 
 Requests go through Django's full stack (middleware, Saleor's ``/graphql/`` view,
 its plugin manager and hooks) with :class:`django.test.Client`; no server is
-needed. Staff requests carry a JWT of the shop's superuser; customers log in with
-``tokenCreate`` like a storefront would.
+needed. Staff requests carry a JWT of the shop's superuser; customers are anonymous
+visitors, as on a storefront's checkout.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from ..errors import EcrmError
 
 SAMPLE_QUERY = "{ shop { name } products(first: 3) { edges { node { name } } } }"
-
-REGISTER = """
-mutation Register($email: String!, $password: String!) {
-  accountRegister(input: {email: $email, password: $password}) {
-    accountErrors { field code message }
-    user { id email }
-  }
-}
-"""
-
-LOGIN = """
-mutation Login($email: String!, $password: String!) {
-  tokenCreate(email: $email, password: $password) {
-    token
-    accountErrors { field code message }
-  }
-}
-"""
-
-UPDATE_ACCOUNT = """
-mutation UpdateAccount($input: AccountInput!) {
-  accountUpdate(input: $input) {
-    accountErrors { field code message }
-    user { firstName lastName }
-  }
-}
-"""
-
-UPDATE_CUSTOMER = """
-mutation UpdateCustomer($id: ID!, $input: CustomerInput!) {
-  customerUpdate(id: $id, input: $input) {
-    accountErrors { field code message }
-  }
-}
-"""
 
 UPDATE_PLUGIN = """
 mutation UpdatePlugin($id: ID!, $input: PluginUpdateInput!) {
@@ -157,63 +121,3 @@ def configure_plugin(
         "active": plugin["active"],
         **{item["name"]: item["value"] for item in plugin["configuration"]},
     }
-
-
-@dataclass(frozen=True)
-class DemoCustomer:
-    first_name: str
-    last_name: str
-    email: str
-    password: str = "demo-password-1"
-    #: the shop deactivates the account before the welcome email is due
-    closes_account: bool = False
-
-
-DEMO_CUSTOMERS: List[DemoCustomer] = [
-    DemoCustomer("Ada", "Lovelace", "ada.lovelace@example.com"),
-    DemoCustomer("Grace", "Hopper", "grace.hopper@example.com"),
-    DemoCustomer("Alan", "Turing", "alan.turing@example.com", closes_account=True),
-]
-
-
-def register_customer(customer: DemoCustomer) -> str:
-    """``accountRegister`` as a visitor, then name the account as the new customer.
-
-    Returns the account's GraphQL id.
-    """
-    visitor = GraphQLClient()
-    registered = visitor.mutate(
-        "accountRegister",
-        REGISTER,
-        {"email": customer.email, "password": customer.password},
-    )
-    login = visitor.mutate(
-        "tokenCreate", LOGIN, {"email": customer.email, "password": customer.password}
-    )
-    GraphQLClient(login["token"]).mutate(
-        "accountUpdate",
-        UPDATE_ACCOUNT,
-        {"input": {"firstName": customer.first_name, "lastName": customer.last_name}},
-    )
-    return str(registered["user"]["id"])
-
-
-def deactivate_customer(staff: GraphQLClient, user_id: str) -> None:
-    staff.mutate(
-        "customerUpdate", UPDATE_CUSTOMER, {"id": user_id, "input": {"isActive": False}}
-    )
-
-
-def forget_demo_customers(emails: List[str]) -> int:
-    """Remove the demo's customers and their ledger rows left by an earlier run.
-
-    Returns the number of accounts removed. Re-running the demo then replays the
-    same story from the start.
-    """
-    from saleor.account.models import User
-
-    from ..models import ScheduledSend
-
-    ScheduledSend.objects.filter(recipient__in=emails).delete()
-    _total, deleted = User.objects.filter(email__in=emails).delete()
-    return int(deleted.get("account.User", 0))

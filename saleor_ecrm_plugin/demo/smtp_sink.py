@@ -37,6 +37,25 @@ class ReceivedEmail:
     def subject(self) -> str:
         return str(self.message.get("Subject", ""))
 
+    @property
+    def program(self) -> str:
+        """``program/step`` of an e-CRM email; "" for Saleor's own emails."""
+        return str(self.message.get("X-Ecrm-Program", ""))
+
+    @property
+    def headers(self) -> EmailMessage:
+        return self.message
+
+    @property
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+
 
 class _Handler:
     def __init__(self, on_message: Optional[Callable[[ReceivedEmail], None]]) -> None:

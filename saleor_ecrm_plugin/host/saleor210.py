@@ -110,6 +110,19 @@ class ProductCard:
     image_url: Optional[str]
 
 
+def order_variant_ids(order_id: Any) -> List[int]:
+    """Distinct ids of the variants in an order (lines whose variant still exists)."""
+    from saleor.order.models import OrderLine
+
+    return sorted(
+        set(
+            OrderLine.objects.filter(order_id=order_id, variant__isnull=False)
+            .values_list("variant_id", flat=True)
+            .distinct()
+        )
+    )
+
+
 def order_product_ids(order_id: Any) -> List[int]:
     """Distinct ids of the products in an order (lines whose variant still exists)."""
     from saleor.order.models import OrderLine

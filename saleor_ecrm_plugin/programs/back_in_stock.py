@@ -61,6 +61,10 @@ def parse_alerts_per_unit(value: ConfigValue) -> Decimal:
     return number
 
 
+#: an order of the variant within this time after its alert counts as brought by it
+ATTRIBUTION_WINDOW = timedelta(days=7)
+
+
 @dataclass(frozen=True)
 class BackInStockOptions:
     """The program's configuration, typed."""
@@ -141,6 +145,27 @@ class BackInStockProgram(Program):
             max_open_per_email=options["back_in_stock_max_per_email"],
             max_per_client_per_hour=options["back_in_stock_max_per_client_hour"],
         )
+
+    def order_placed(self, settings: EcrmSettings, order_id: int) -> int:
+        """Credit the order to the alerts for one of its variants, sent to its
+        address in the week before."""
+        from ..attribution import record_conversions
+        from ..models import ScheduledSend, SendStatus
+
+        order = host.order_facts(order_id)
+        if order is None or not order.email:
+            return 0
+        variants = [str(pk) for pk in host.order_variant_ids(order_id)]
+        alerts = ScheduledSend.objects.filter(
+            program=self.id,
+            status=SendStatus.SENT,
+            subject_type="variant",
+            subject_id__in=variants,
+            recipient__iexact=order.email,
+            sent_at__gte=order.created - ATTRIBUTION_WINDOW,
+            sent_at__lte=order.created,
+        )
+        return record_conversions(self.id, list(alerts), order)
 
     def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
         from ..back_in_stock import service

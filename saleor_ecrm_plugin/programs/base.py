@@ -74,6 +74,14 @@ class Program:
     def options(self, settings: EcrmSettings) -> Mapping[str, Any]:
         return settings.program(self.id)
 
+    def order_placed(self, settings: EcrmSettings, order_id: int) -> int:
+        """An order committed: stop what it makes pointless, credit what brought it.
+
+        Returns the number of sent emails credited with the order
+        (:func:`saleor_ecrm_plugin.attribution.record_conversions`). Default: none.
+        """
+        return 0
+
     def send_guard(self, send: ScheduledSend) -> ContextManager[Any]:
         """What the re-check, the rendering and the delivery of a send run inside.
 
