@@ -1,8 +1,11 @@
 """The email gallery: every message the SMTP sink received, as .eml and one HTML page.
 
-``index.html`` shows, per email, its subject, sender, recipient, the program that
-sent it (the ``X-Ecrm-Program`` header) and the HTML body in a sandboxed iframe, so
-a merchant sees what customers receive. The .eml files open in any mail client.
+``index.html`` starts with one example of each kind of email (program and step, or
+Saleor's own by subject), then shows every email: its subject, sender, recipient,
+the program that sent it (the ``X-Ecrm-Program`` header) and the HTML body in a
+sandboxed iframe, so a merchant sees what customers receive. The .eml files open in
+any mail client. :meth:`EmailGallery.screenshots` adds a PNG of each kind, taken by
+headless Chromium when it is installed.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import subprocess
 import threading
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .smtp_sink import ReceivedEmail
 
@@ -39,6 +43,8 @@ pre {{ margin: 0; padding: 18px; white-space: pre-wrap; }}
 <body>
 <h1>e-CRM demo: what customers received</h1>
 <p class="lead">{count} email(s) accepted by the demo's SMTP server, newest last.</p>
+<div class="mail"><div class="head"><div class="subject">One of each kind</div>
+<ul>{kinds}</ul></div></div>
 {cards}
 </body>
 </html>
@@ -59,12 +65,22 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "email"
 
 
+def kind_of(received: ReceivedEmail) -> str:
+    """``program/step`` of an e-CRM email; Saleor's by the subject's first words."""
+    if received.program:
+        return received.program
+    words = re.sub(r"#?\d+", "", received.subject).split()
+    return "saleor: " + " ".join(words[:4])
+
+
 class EmailGallery:
     """Writes each received email to ``directory``; keeps ``index.html`` current."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._entries: List[Tuple[ReceivedEmail, str]] = []
+        #: (email, .eml name, its card's HTML: rendered once, the page is rewritten)
+        self._entries: List[Tuple[ReceivedEmail, str, str]] = []
+        self._first_of_kind: Dict[str, Tuple[ReceivedEmail, Optional[str]]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -78,6 +94,7 @@ class EmailGallery:
         self.directory.mkdir(parents=True)
         with self._lock:
             self._entries = []
+            self._first_of_kind = {}
             self._write_index()
 
     def add(self, received: ReceivedEmail) -> Path:
@@ -85,14 +102,75 @@ class EmailGallery:
         name = f"{received.number:03d}-{_slug(recipient)}.eml"
         path = self.directory / name
         path.write_bytes(received.raw)
+        card = _card(received, name)
         with self._lock:
-            self._entries.append((received, name))
+            self._entries.append((received, name, card))
+            self._first_of_kind.setdefault(kind_of(received), (received, None))
             self._write_index()
         return path
 
+    def screenshots(self, width: int = 720, height: int = 1400) -> Optional[int]:
+        """A PNG of the first email of each kind, by headless Chromium.
+
+        Returns how many were taken, or None when no Chromium is installed.
+        """
+        browser = next(
+            (
+                found
+                for name in ("chromium", "chromium-browser", "google-chrome")
+                for found in [shutil.which(name)]
+                if found
+            ),
+            None,
+        )
+        if browser is None:
+            return None
+        taken = 0
+        with self._lock:
+            kinds = list(self._first_of_kind.items())
+        for kind, (received, _png) in kinds:
+            html_part = received.message.get_body(preferencelist=("html",))
+            if html_part is None:
+                continue
+            base = self.directory / f"kind-{_slug(kind)}"
+            page = base.with_suffix(".html")
+            page.write_text(html_part.get_content(), encoding="utf-8")
+            png = base.with_suffix(".png")
+            try:
+                subprocess.run(
+                    [
+                        browser,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--hide-scrollbars",
+                        f"--window-size={width},{height}",
+                        f"--screenshot={png}",
+                        page.as_uri(),
+                    ],
+                    capture_output=True,
+                    timeout=60,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                continue
+            if png.exists():
+                taken += 1
+                with self._lock:
+                    self._first_of_kind[kind] = (received, png.name)
+        with self._lock:
+            self._write_index()
+        return taken
+
     def _write_index(self) -> None:
-        cards = "\n".join(_card(received, name) for received, name in self._entries)
-        page = _PAGE.format(count=len(self._entries), cards=cards)
+        cards = "\n".join(card for _received, _name, card in self._entries)
+        kinds = "\n".join(
+            f'<li><a href="#mail-{received.number}">{html.escape(kind)}</a>'
+            + (f' &middot; <a href="{html.escape(png)}">PNG</a>' if png else "")
+            + "</li>"
+            for kind, (received, png) in sorted(self._first_of_kind.items())
+        )
+        page = _PAGE.format(count=len(self._entries), kinds=kinds, cards=cards)
         temporary = self.index.with_suffix(".tmp")
         temporary.write_text(page, encoding="utf-8")
         temporary.replace(self.index)

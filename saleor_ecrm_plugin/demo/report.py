@@ -24,8 +24,10 @@ class ProgramTally:
     sent: int = 0
     skipped: Counter = field(default_factory=Counter)
     failed: int = 0
-    cancelled: int = 0
+    cancelled: Counter = field(default_factory=Counter)
     pending: int = 0
+    #: emails held back at least once by quiet hours or the frequency cap
+    delayed: int = 0
     converted: int = 0  # distinct orders credited to this program's emails
     revenue: Decimal = Decimal("0")
     currency: str = ""
@@ -34,13 +36,14 @@ class ProgramTally:
     def skipped_total(self) -> int:
         return sum(self.skipped.values())
 
-    def skipped_text(self) -> str:
-        if not self.skipped:
-            return "0"
-        reasons = ", ".join(
-            f"{reason} {n}" for reason, n in sorted(self.skipped.items())
-        )
-        return f"{self.skipped_total} ({reasons})"
+
+def _with_reasons(reasons: Counter) -> str:
+    """``"12 (a 10, b 2)"``: a total and its reasons, most frequent first."""
+    total = sum(reasons.values())
+    if not total:
+        return "0"
+    shown = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
+    return f"{total} ({shown})"
 
 
 def tally_ledger(since: datetime) -> Dict[str, ProgramTally]:
@@ -68,11 +71,31 @@ def tally_ledger(since: datetime) -> Dict[str, ProgramTally]:
         elif status == SendStatus.FAILED:
             tally.failed += count
         elif status == SendStatus.CANCELLED:
-            tally.cancelled += count
+            tally.cancelled[row["skip_reason"] or "unknown"] += count
         else:
             tally.pending += count
+    _add_delays(tallies, since)
     _add_conversions(tallies, since)
     return dict(sorted(tallies.items()))
+
+
+def _add_delays(tallies: Dict[str, ProgramTally], since: datetime) -> None:
+    """Emails the sending policy held back (their attempt log has a deferral)."""
+    from django.db.models import Count
+
+    from ..models import AttemptOutcome, SendAttempt
+
+    rows = (
+        SendAttempt.objects.filter(
+            outcome=AttemptOutcome.DEFERRED, send__created_at__gte=since
+        )
+        .values("send__program")
+        .annotate(count=Count("send_id", distinct=True))
+        .order_by()
+    )
+    for row in rows:
+        program = row["send__program"]
+        tallies.setdefault(program, ProgramTally(program)).delayed += row["count"]
 
 
 def _add_conversions(tallies: Dict[str, ProgramTally], since: datetime) -> None:
@@ -144,7 +167,8 @@ def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
         "program",
         "planned",
         "sent",
-        "skipped (by reason)",
+        "delayed",
+        "skipped",
         "cancelled",
         "failed",
         "pending",
@@ -156,8 +180,9 @@ def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
             t.program,
             str(t.planned),
             str(t.sent),
-            t.skipped_text(),
-            str(t.cancelled),
+            str(t.delayed),
+            str(t.skipped_total),
+            str(sum(t.cancelled.values())),
             str(t.failed),
             str(t.pending),
             str(t.converted),
@@ -172,8 +197,9 @@ def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
                 "all",
                 str(sum(t.planned for t in tallies.values())),
                 str(sum(t.sent for t in tallies.values())),
+                str(sum(t.delayed for t in tallies.values())),
                 str(sum(t.skipped_total for t in tallies.values())),
-                str(sum(t.cancelled for t in tallies.values())),
+                str(sum(sum(t.cancelled.values()) for t in tallies.values())),
                 str(sum(t.failed for t in tallies.values())),
                 str(sum(t.pending for t in tallies.values())),
                 str(sum(t.converted for t in tallies.values())),
@@ -184,7 +210,7 @@ def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
             )
         )
     if not rows:
-        rows.append(("(none)", "0", "0", "0", "0", "0", "0", "0", "-"))
+        rows.append(("(none)", "0", "0", "0", "0", "0", "0", "0", "0", "-"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: tuple) -> str:
@@ -195,4 +221,14 @@ def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
         ]
         return "  ".join([first, *rest]).rstrip()
 
-    return [line(header), *(line(r) for r in rows)]
+    reasons = [
+        f"{t.program} {what} {_with_reasons(counter)}"
+        for t in tallies.values()
+        for what, counter in (("skipped", t.skipped), ("cancelled", t.cancelled))
+        if counter
+    ]
+    return [
+        line(header),
+        *(line(r) for r in rows),
+        *(["why:"] + [f"  {reason}" for reason in reasons] if reasons else []),
+    ]

@@ -355,7 +355,8 @@ def _live_fortnight(console: Console, sink: SmtpSink) -> datetime:
         f"{stats.shoppers} shoppers ({stats.accounts} opened an account), "
         f"{stats.checkouts} checkouts, {stats.orders} orders "
         f"({stats.recovered_orders} after a cart reminder, {stats.vouchers_used} "
-        f"with its voucher; {stats.alert_orders} after a back-in-stock alert)"
+        f"with its voucher; {stats.alert_orders} after a back-in-stock alert, "
+        f"{stats.alert_too_late} alerted too late: sold out again)"
     )
     console.detail(
         f"{stats.fulfilled} orders shipped, {stats.reviews} reviews "
@@ -390,6 +391,11 @@ def _report(since: datetime, sink: SmtpSink, gallery: EmailGallery) -> bool:
         ".eml files beside it)"
     )
     print(f"  open {gallery.index.as_uri()}")
+    taken = gallery.screenshots()
+    if taken is None:
+        print("  no Chromium installed: no PNG screenshots (apt install chromium)")
+    else:
+        print(f"  {taken} PNG screenshots, one per kind of email (headless Chromium)")
     return not problems
 
 
