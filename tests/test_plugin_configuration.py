@@ -144,3 +144,13 @@ def test_anonymous_user_is_refused(api_client, db):
     assert not PluginConfiguration.objects.filter(
         identifier=PLUGIN_ID, active=False
     ).exists()
+
+
+def test_a_browser_opening_the_api_gets_a_query_form_not_an_error(db, client):
+    # Saleor renders graphql/playground.html on GET, but its wheel ships no such
+    # template: the plugin's templates provide one
+    response = client.get("/graphql/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<textarea id="query">' in page
+    assert "fetch(window.location.pathname" in page

@@ -414,7 +414,7 @@ def _print_what_to_try(env: Dict[str, Any], port: int, serving: bool) -> None:
         ]
     lines += [
         f"  GraphQL endpoint:       {endpoint}",
-        f"{indent}(POST only: Saleor's wheel ships no Playground page)",
+        f"{indent}(open it in a browser for a small query form)",
         f"  sample query:           curl -s {endpoint} \\",
         f"{indent}  -H 'Content-Type: application/json' \\",
         f'{indent}  -d \'{{"query": "{query}"}}\'',
