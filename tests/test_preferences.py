@@ -184,11 +184,14 @@ def test_forged_token_is_refused_and_changes_nothing(db):
         [payload] = data.values()
         [error] = payload["ecrmErrors"]
         assert error["field"] == "token" and "not valid" in error["message"]
+        # the plugin's own code reaches the client (Saleor would say INVALID)
+        assert error["code"] == "INVALID_TOKEN"
     reading = ApiClient().post(PREFERENCES, {"token": forged})
     assert reading["data"]["emailPreferences"] is None
     assert "not valid" in reading["errors"][0]["message"]
     confirm = ApiClient().post(CONFIRM, {"token": forged})["data"]["newsletterConfirm"]
     assert confirm["ecrmErrors"][0]["field"] == "token"
+    assert confirm["ecrmErrors"][0]["code"] == "INVALID_TOKEN"
     assert _counts() == before
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import graphene
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types.common import Error
 
 from ..back_in_stock import service
 from ..back_in_stock.service import SubscriptionError
 from ..host import saleor210 as host
+from .errors import KeepErrorCodes
 
 VARIANT_TYPE = "ProductVariant"
 
@@ -54,7 +55,7 @@ def variant_pk(global_id: Any) -> Optional[int]:
     return number
 
 
-class BackInStockSubscribe(BaseMutation):
+class BackInStockSubscribe(KeepErrorCodes, BaseMutation):
     subscription = graphene.Field(BackInStockSubscription)
 
     class Arguments:
@@ -89,7 +90,11 @@ class BackInStockSubscribe(BaseMutation):
             )
         except SubscriptionError as exc:
             raise ValidationError(
-                {exc.field or "input": ValidationError(str(exc), code=exc.code)}
+                {
+                    exc.field or NON_FIELD_ERRORS: ValidationError(
+                        str(exc), code=exc.code
+                    )
+                }
             ) from exc
         return cls(
             subscription=BackInStockSubscription(
@@ -98,29 +103,6 @@ class BackInStockSubscribe(BaseMutation):
                 created_at=subscription.created_at,
             )
         )
-
-    @classmethod
-    def handle_errors(cls, error: ValidationError, **extra: Any) -> Any:
-        """Keep this mutation's own codes: Saleor maps codes it does not know to
-        ``invalid``."""
-        by_field = (
-            error.error_dict
-            if hasattr(error, "error_dict")
-            else {"input": error.error_list}
-        )
-        errors = [
-            BackInStockError(
-                field=None if field == "input" else field,
-                message=err.messages[0],
-                code=err.code if err.code in CODES else service.INVALID,
-            )
-            for field, field_errors in by_field.items()
-            for err in field_errors
-        ]
-        return cls(**{cls._meta.error_type_field: errors, "errors": errors}, **extra)
-
-
-CODES = {member.value for member in BackInStockErrorCode._meta.enum}
 
 
 class BackInStockMutations(graphene.ObjectType):

@@ -24,6 +24,7 @@ from ..preferences.tokens import (
     read_newsletter_token,
     read_preferences_token,
 )
+from .errors import KeepErrorCodes
 
 # error code values (graphene enums give their members no static type)
 INVALID = "invalid"
@@ -146,7 +147,7 @@ class EmailPreferencesInput(graphene.InputObjectType):
     marketing_opt_out = graphene.Boolean()
 
 
-class EmailPreferencesUpdate(BaseMutation):
+class EmailPreferencesUpdate(KeepErrorCodes, BaseMutation):
     preferences = graphene.Field(EmailPreferences)
 
     class Arguments:
@@ -175,7 +176,7 @@ class EmailPreferencesUpdate(BaseMutation):
         return cls(preferences=to_graphql(preferences))
 
 
-class EmailUnsubscribe(BaseMutation):
+class EmailUnsubscribe(KeepErrorCodes, BaseMutation):
     preferences = graphene.Field(EmailPreferences)
 
     class Arguments:
@@ -208,7 +209,7 @@ class EmailUnsubscribe(BaseMutation):
         return cls(preferences=to_graphql(preferences))
 
 
-class NewsletterSubscribe(BaseMutation):
+class NewsletterSubscribe(KeepErrorCodes, BaseMutation):
     class Arguments:
         email = graphene.String(
             description="Address to subscribe; omit when signed in."
@@ -232,7 +233,7 @@ class NewsletterSubscribe(BaseMutation):
         return cls()
 
 
-class NewsletterConfirm(BaseMutation):
+class NewsletterConfirm(KeepErrorCodes, BaseMutation):
     preferences = graphene.Field(EmailPreferences)
 
     class Arguments:

@@ -22,12 +22,12 @@ from graphql import GraphQLError
 from saleor.core.permissions import ProductPermissions
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types.common import Error
-from saleor.graphql.core.utils import snake_to_camel_case
 from saleor.graphql.decorators import permission_required
 
 from ..reviews import service
 from ..reviews.models import Review
 from ..reviews.service import ReviewError
+from .errors import KeepErrorCodes
 
 MAX_FIRST = 100
 REVIEW_TYPE = "ProductReview"
@@ -163,33 +163,7 @@ def review_errors() -> Iterator[None]:
         ) from exc
 
 
-class TypedReviewErrors:
-    """Keep the review error codes: Saleor's ``handle_errors`` turns every code it
-    does not know itself (``invalid_token``, ``already_reviewed``...) into
-    ``invalid``."""
-
-    @classmethod
-    def handle_errors(cls, error: ValidationError, **extra: Any) -> Any:
-        if not hasattr(error, "error_dict"):
-            return super().handle_errors(error, **extra)  # type: ignore[misc]
-        known = {member.value for member in ReviewErrorCode._meta.enum}
-        errors = []
-        for field, field_errors in error.error_dict.items():
-            for err in field_errors:
-                code = err.code if err.code in known else service.INVALID
-                errors.append(
-                    (
-                        Error(
-                            field=snake_to_camel_case(field), message=err.messages[0]
-                        ),
-                        code,
-                        None,
-                    )
-                )
-        return cls.handle_typed_errors(errors, **extra)  # type: ignore[attr-defined]
-
-
-class ReviewSubmit(TypedReviewErrors, BaseMutation):
+class ReviewSubmit(KeepErrorCodes, BaseMutation):
     review = graphene.Field(ProductReview)
 
     class Arguments:
@@ -217,7 +191,7 @@ class ReviewSubmit(TypedReviewErrors, BaseMutation):
         return cls(review=to_graphql(review))
 
 
-class ReviewModerate(TypedReviewErrors, BaseMutation):
+class ReviewModerate(KeepErrorCodes, BaseMutation):
     review = graphene.Field(ProductReview)
 
     class Arguments:
