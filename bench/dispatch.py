@@ -14,6 +14,9 @@ A. Throughput: the same N prepared messages (default 2,000) to the same local SM
    2. django-post-office's ``send_queued()`` over N queued emails with the same
       pre-rendered subject and bodies,
    3. raw smtplib: one connection, ``sendmail`` of the N pre-rendered messages.
+   Separately (not the headline): ``--processes`` dispatcher processes on the same N
+   rows at once. Then the cost per email of each stage (render, MIME, SMTP, the
+   ``sent`` mark), timed alone: the floor of one dispatcher process.
 B. The cost of one ``claim_due_sends(limit=500)`` with 10k, 100k and 1M ledger rows.
 
 The database named by ``DATABASE_URL`` is created and migrated when missing, and its
@@ -244,11 +247,92 @@ def run_ours(count: int, sink: SmtpSink) -> Run:
     truncate(ScheduledSend, SendAttempt)
     plan_sends(planned_sends(count))
     before = sink.count
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = Dispatcher().run()
-    seconds = time.perf_counter() - started
-    note = "" if report.sent == count else f"report {vars(report)}"
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # this process's own CPU: the rest of the time it waits (SMTP, PostgreSQL, CPU)
+    note = f"CPU {cpu * 1000 / max(report.sent, 1):.2f} ms an email"
+    if report.sent != count:
+        note += f", report {vars(report)}"
     return Run(seconds, report.sent, sink.count - before, note)
+
+
+def _dispatcher_process(commands: Any, results: Any) -> None:
+    """A spawned dispatcher process (environment inherited from the bench): on each
+    command, ``Dispatcher().run()`` once and report the outcome."""
+    import django
+
+    django.setup()
+    register_bench_program()
+    from django.db import connection
+
+    from saleor_ecrm_plugin.dispatcher import Dispatcher
+
+    results.put(("ready", os.getpid()))
+    try:
+        while commands.get() == "run":
+            started, cpu = time.perf_counter(), time.process_time()
+            report = Dispatcher().run()
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            results.put(("done", (report.sent, seconds, cpu)))
+    finally:
+        connection.close()
+
+
+class DispatcherProcesses:
+    """N dispatcher processes, started once (Django set up, not timed), each running
+    ``Dispatcher().run()`` on the same ledger at the same time, as N Celery worker
+    processes do: they share the due rows through ``SKIP LOCKED``."""
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.results = context.Queue()
+        self.commands = [context.Queue() for _ in range(count)]
+        self.processes = [
+            context.Process(
+                target=_dispatcher_process,
+                args=(commands, self.results),
+                name=f"bench-dispatcher-{index}",
+                daemon=True,
+            )
+            for index, commands in enumerate(self.commands)
+        ]
+        for process in self.processes:
+            process.start()
+        for _ in self.processes:
+            kind, _pid = self.results.get(timeout=120)
+            assert kind == "ready", kind
+
+    def run(self, count: int, sink: SmtpSink) -> Run:
+        from saleor_ecrm_plugin.ledger import plan_sends
+        from saleor_ecrm_plugin.models import ScheduledSend, SendAttempt
+
+        truncate(ScheduledSend, SendAttempt)
+        plan_sends(planned_sends(count))
+        before = sink.count
+        started = time.perf_counter()
+        for commands in self.commands:
+            commands.put("run")
+        done = [self.results.get(timeout=600)[1] for _ in self.commands]
+        seconds = time.perf_counter() - started
+        sent = sum(count for count, _, _ in done)
+        note = "per process: " + ", ".join(
+            f"{count} sent in {spent:.2f} s, CPU {cpu * 1000 / max(count, 1):.2f} ms "
+            "an email"
+            for count, spent, cpu in done
+        )
+        return Run(seconds, sent, sink.count - before, note)
+
+    def close(self) -> None:
+        for commands in self.commands:
+            commands.put("stop")
+        for process in self.processes:
+            process.join(30)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
 
 
 def run_post_office(messages: Sequence[Prepared], sink: SmtpSink) -> Run:
@@ -324,14 +408,49 @@ def bench_throughput(args: argparse.Namespace, sink: SmtpSink) -> Dict[str, List
         f"  raw: smtplib, one connection, sendmail() of the pre-rendered bytes\n"
         f"  SMTP server: aiosmtpd in process {sink.pid}, port {sink.port}, accepts all"
     )
+    parallel = None
+    if args.processes > 1:
+        parallel = DispatcherProcesses(args.processes)
+        print(
+            f"  {parallel_name(args.processes)}: {args.processes} dispatcher processes "
+            "(started beforehand), each Dispatcher().run() with its defaults, on "
+            "the same ledger at once; not the headline"
+        )
+    try:
+        return _throughput_rounds(args, sink, messages, parallel)
+    finally:
+        if parallel is not None:
+            parallel.close()
+
+
+def parallel_name(processes: int) -> str:
+    return f"ours x{processes} proc"
+
+
+def _throughput_rounds(
+    args: argparse.Namespace,
+    sink: SmtpSink,
+    messages: List[Prepared],
+    parallel: Optional[DispatcherProcesses],
+) -> Dict[str, List[Run]]:
     methods: List[Tuple[str, Callable[[], Run]]] = [
         ("ours", lambda: run_ours(len(messages), sink)),
         ("post-office", lambda: run_post_office(messages, sink)),
         ("raw smtplib", lambda: run_raw(messages, sink)),
     ]
+    if parallel is not None:
+        methods.insert(
+            1,
+            (
+                parallel_name(args.processes),
+                lambda: parallel.run(len(messages), sink),  # type: ignore[union-attr]
+            ),
+        )
     # Warm-up (imports, first connections, template and query caches): not reported.
     warm = messages[: args.warmup]
     run_ours(len(warm), sink)
+    if parallel is not None:
+        parallel.run(len(warm), sink)
     run_post_office(warm, sink)
     run_raw(warm, sink)
 
@@ -344,7 +463,7 @@ def bench_throughput(args: argparse.Namespace, sink: SmtpSink) -> Dict[str, List
             if run.delivered != len(messages) or run.sent != len(messages):
                 problem = f"  !! sent {run.sent}, server received {run.delivered}"
             print(
-                f"  round {round_number} {name:<12} {run.seconds:7.2f} s "
+                f"  round {round_number} {name:<16} {run.seconds:7.2f} s "
                 f"{run.rate:8.0f} msg/s  {run.note}{problem}"
             )
     return runs
@@ -359,7 +478,7 @@ def print_throughput(runs: Dict[str, List[Run]], count: int) -> None:
     for name, method_runs in runs.items():
         low = min(r.rate for r in method_runs)
         high = max(r.rate for r in method_runs)
-        print(f"    {name:<12} {rates[name]:8.0f} msg/s   (range {low:.0f}-{high:.0f})")
+        print(f"    {name:<16} {rates[name]:8.0f} msg/s   (range {low:.0f}-{high:.0f})")
     vs_po = rates["ours"] / rates["post-office"]
     vs_raw = rates["ours"] / rates["raw smtplib"]
     print(
@@ -370,6 +489,154 @@ def print_throughput(runs: Dict[str, List[Run]], count: int) -> None:
     print(
         f"    ours / raw smtplib = {vs_raw:5.2f}x   (target >= {TARGET_VS_RAW}x: "
         f"{'met' if vs_raw >= TARGET_VS_RAW else 'MISSED'})"
+    )
+    scaled = [name for name in rates if name.startswith("ours x")]
+    for name in scaled:
+        print(
+            f"    scale-out, not the headline: {name} / post-office (one process) = "
+            f"{rates[name] / rates['post-office']:5.2f}x, / raw smtplib = "
+            f"{rates[name] / rates['raw smtplib']:5.2f}x, / ours = "
+            f"{rates[name] / rates['ours']:4.2f}x"
+        )
+
+
+def profile_ours(count: int, sink: SmtpSink) -> None:
+    """cProfile of one ``run_ours`` (after a warm-up): where the time per email goes."""
+    import cProfile
+    import io
+    import pstats
+
+    register_bench_program()
+    prepare_shop()
+    run_ours(min(count, 100), sink)  # warm-up, not profiled
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run = run_ours(count, sink)
+    profiler.disable()
+    print(
+        f"\nProfile of ours, {count:,} messages: {run.seconds:.2f} s under cProfile "
+        f"({run.rate:.0f} msg/s; the profiler slows Python code down)"
+    )
+    for order, restriction in (
+        ("tottime", [30]),
+        ("cumulative", [30]),
+        ("cumulative", ["saleor_ecrm_plugin", 20]),  # the plugin's own functions
+    ):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(*restriction)
+        print(out.getvalue())
+
+
+STAGE_SAMPLE = 500
+
+
+def stage_costs(count: int, sink: SmtpSink) -> Dict[str, float]:
+    """Milliseconds per email of the stages every sent email goes through, each
+    timed alone over the same sends, in this process: what one dispatcher process
+    cannot go below."""
+    from django.core.mail import get_connection
+
+    from saleor_ecrm_plugin import inlining
+    from saleor_ecrm_plugin.dispatcher import claim_due_sends, finish_sent, load_context
+    from saleor_ecrm_plugin.inlining import inline_css
+    from saleor_ecrm_plugin.ledger import plan_sends
+    from saleor_ecrm_plugin.models import ScheduledSend, SendAttempt
+    from saleor_ecrm_plugin.preferences.links import unsubscribe_headers_and_context
+    from saleor_ecrm_plugin.programs.registry import get_program
+    from saleor_ecrm_plugin.rendering import render_send
+
+    program = get_program(BENCH_PROGRAM_ID)
+    context = load_context()
+    truncate(ScheduledSend, SendAttempt)
+    plan_sends(planned_sends(count))
+    claim = claim_due_sends(limit=count)
+    sends = claim.sends
+    costs: Dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        costs[name] = (time.perf_counter() - started) * 1000 / len(sends)
+        return result
+
+    settings, shop = context.settings, context.shop
+    timed(
+        "signed links",
+        lambda: [
+            unsubscribe_headers_and_context(settings, shop, s.recipient, "account")
+            for s in sends
+        ],
+    )
+    messages = timed(
+        "render",
+        lambda: [
+            render_send(s, program.message(s, settings), settings, shop, program)
+            for s in sends
+        ],
+    )
+    # the HTML as rendered, before inlining: render once more with inlining off
+    try:
+        inlining.inline_css = lambda html: html  # type: ignore[assignment]
+        html = [
+            render_send(
+                s, program.message(s, settings), settings, shop, program
+            ).alternatives[0][0]
+            for s in sends
+        ]
+    finally:
+        inlining.inline_css = inline_css
+    timed("CSS inlining", lambda: [inline_css(h) for h in html])
+    raw = timed(
+        "MIME",
+        lambda: [m.message().as_bytes(linesep="\r\n") for m in messages],
+    )
+    smtp = smtplib.SMTP("127.0.0.1", sink.port, timeout=10)
+    try:
+        timed(
+            "SMTP",
+            lambda: [
+                smtp.sendmail(m.from_email, m.to, data)
+                for m, data in zip(messages, raw)
+            ],
+        )
+    finally:
+        smtp.quit()
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    try:
+        timed(
+            "Django SMTP backend",
+            lambda: [connection.send_messages([m]) for m in messages],
+        )
+    finally:
+        connection.close()
+    timed(
+        "sent mark",
+        lambda: [finish_sent(s, claim.token, "<bench@example.com>") for s in sends],
+    )
+    return costs
+
+
+def print_stage_costs(costs: Dict[str, float], runs: Dict[str, List[Run]]) -> None:
+    rates = {
+        name: statistics.median(r.rate for r in method_runs)
+        for name, method_runs in runs.items()
+    }
+    print(
+        f"\n  Cost per email by stage, each timed alone over {STAGE_SAMPLE} sends, ms "
+        "(render includes the links and the inlining, the Django SMTP backend MIME "
+        "and SMTP):\n    " + ", ".join(f"{name} {ms:.3f}" for name, ms in costs.items())
+    )
+    floor = costs["render"] + costs["Django SMTP backend"] + costs["sent mark"]
+    ours = 1000 / rates["ours"]
+    print(
+        f"    render + Django SMTP backend + sent mark = {floor:.2f} ms: one process "
+        f"cannot pass {1000 / floor:.0f} msg/s here (ours took {ours:.2f} ms an email)."
+        f"\n    The targets need <= "
+        f"{1000 / (TARGET_VS_POST_OFFICE * rates['post-office']):.2f} ms "
+        f"({TARGET_VS_POST_OFFICE}x post-office) and <= "
+        f"{1000 / (TARGET_VS_RAW * rates['raw smtplib']):.2f} ms "
+        f"({TARGET_VS_RAW}x raw smtplib) an email."
     )
 
 
@@ -598,6 +865,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--repeat", type=int, default=3, help="rounds of A; medians are shown"
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        metavar="N",
+        help="also time N dispatcher processes at once, a separate figure (A); "
+        "0 or 1: skip",
+    )
+    parser.add_argument(
         "--warmup", type=int, default=100, help="messages of the unreported warm-up"
     )
     parser.add_argument(
@@ -608,6 +883,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--claims", type=int, default=5, help="timed claims per size (B)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only profile ours (cProfile) over N messages and print the top costs",
     )
     parser.add_argument("--skip-throughput", action="store_true", help="skip A")
     parser.add_argument("--skip-claims", action="store_true", help="skip B")
@@ -648,10 +930,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f"load average at start {load_average()} "
             "(other work on the machine skews the figures)"
         )
+        if args.profile:
+            profile_ours(args.profile, sink)
+            return 0
         if not args.skip_throughput:
             print(f"\nA. Throughput: {args.messages:,} messages to a local SMTP server")
             runs = bench_throughput(args, sink)
             print_throughput(runs, args.messages)
+            print_stage_costs(stage_costs(STAGE_SAMPLE, sink), runs)
     if not args.skip_claims:
         print(f"\nB. One claim_due_sends(limit={CLAIM_LIMIT}) by ledger size")
         bench_claims(args)

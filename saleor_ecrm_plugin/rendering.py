@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from email.headerregistry import Address
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict
 
 from django.core.mail import EmailMessage
@@ -24,6 +25,12 @@ if TYPE_CHECKING:
 def sender_address(settings: EcrmSettings, shop: ShopInfo) -> str:
     name = settings.sender_name or shop.sender_name
     address = settings.sender_email or shop.sender_email
+    return _formatted_address(name, address)
+
+
+@lru_cache(maxsize=64)
+def _formatted_address(name: str, address: str) -> str:
+    # the same sender for every email of a run; Address parses it each time
     return str(Address(display_name=name, addr_spec=address))
 
 

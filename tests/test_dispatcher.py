@@ -178,3 +178,183 @@ def test_a_dispatcher_near_the_end_of_its_lease_hands_rows_back(smtp_server):
             "",
         )
     assert Dispatcher().run().sent == 3
+
+
+# --- what the dispatcher reads per batch rather than per email ------------------------
+
+
+def test_preferences_of_a_batch_are_read_in_one_query(smtp_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from saleor_ecrm_plugin.preferences.models import EmailContact
+
+    recipients = plan_pings(6)
+    EmailContact.objects.create(email=recipients[1], marketing_opt_out=True)
+    EmailContact.objects.create(email=recipients[2], opted_out_categories=["account"])
+    EmailContact.objects.create(email=recipients[3], suppressed_at=timezone.now())
+    EmailContact.objects.create(email=recipients[4])  # a row, nothing switched off
+
+    with CaptureQueriesContext(connection) as queries:
+        report = Dispatcher().run()
+
+    assert (report.sent, report.skipped) == (3, 3)
+    reasons = dict(
+        ScheduledSend.objects.filter(status=SendStatus.SKIPPED).values_list(
+            "recipient", "skip_reason"
+        )
+    )
+    assert reasons == {
+        recipients[1]: "unsubscribed_all",
+        recipients[2]: "unsubscribed_category",
+        recipients[3]: "suppressed",
+    }
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum(EmailContact._meta.db_table in q for q in sql) == 1
+    # the claim's UPDATE, then one UPDATE per email recording its outcome
+    table = ScheduledSend._meta.db_table
+    updates = [q for q in sql if q.startswith(f'UPDATE "{table}"')]
+    assert len(updates) == 1 + 6
+
+
+def test_preferences_older_than_max_age_are_read_again():
+    from saleor_ecrm_plugin.preferences.models import EmailContact
+    from saleor_ecrm_plugin.preferences.policy import RecipientContacts
+
+    fresh = RecipientContacts(["Ada@Example.org", "bob@example.org"], max_age=0)
+    cached = RecipientContacts(["Ada@Example.org", "bob@example.org"], max_age=3600)
+    assert fresh.get("ada@example.org") is None
+    assert cached.get("ada@example.org") is None
+
+    EmailContact.objects.create(email="ada@example.org", marketing_opt_out=True)
+    assert fresh.get(" ADA@example.org").marketing_opt_out is True
+    assert cached.get("ada@example.org") is None  # within max_age: the batch's view
+    # an address the batch did not name is read on its own
+    assert cached.get("carol@example.org") is None
+
+
+# --- rendering: the parts of a templated email in one pass ---------------------------
+
+SYNTHETIC_TEMPLATES = {
+    "templated_email/t/layout.email": (
+        "{% load ecrm %}{% block subject %}S{% block subject_line %}{% endblock %}"
+        "{% endblock %}\n{% block plain %}P {% email_language %} {% block text %}"
+        "{% endblock %}{% endblock %}\n{% block html %}{% if flag %}<b>{% endif %}"
+        "{% block content %}base{% endblock %}{% endblock %}"
+        "{% block audience %}customer{% endblock %}"
+    ),
+    "templated_email/t/child.email": (
+        '{% extends "templated_email/t/layout.email" %}'
+        "{% block subject_line %} child {{ name }}{% endblock %}"
+        "{% block text %}text {{ name }}{% endblock %}"
+        "{% block content %}{{ block.super }} + <i>{{ name }}</i>{% endblock %}"
+    ),
+    "templated_email/t/staff.email": (
+        '{% extends "templated_email/t/layout.email" %}'
+        "{% block audience %}staff{% endblock %}{% block text %}t{% endblock %}"
+    ),
+    # render_block looks in the template and its direct parent only: no html here
+    "templated_email/t/grandchild.email": (
+        '{% extends "templated_email/t/child.email" %}'
+        "{% block subject %}own subject{% endblock %}"
+    ),
+    "templated_email/t/variable.email": (
+        "{% extends layout %}{% block content %}chosen at render time{% endblock %}"
+    ),
+    "templated_email/t/html_only.email": (
+        "{% block html %}<p>{{ name }}</p>{% endblock %}"
+    ),
+}
+
+
+def _parts_by_render_block(name, context):
+    from django.template import Context
+    from render_block import BlockNotFound, render_block_to_string
+
+    parts = {}
+    for part in ("subject", "html", "plain"):
+        try:
+            parts[part] = render_block_to_string(
+                [name], part, Context(dict(context), autoescape=False)
+            )
+        except BlockNotFound:
+            pass
+    return parts
+
+
+@pytest.fixture
+def synthetic_templates(settings):
+    templates = [dict(engine) for engine in settings.TEMPLATES]
+    options = dict(templates[0]["OPTIONS"])
+    options["loaders"] = [
+        (
+            "django.template.loaders.cached.Loader",
+            [
+                ("django.template.loaders.locmem.Loader", SYNTHETIC_TEMPLATES),
+                *[
+                    loader
+                    for loader in options.get("loaders", [])
+                    if loader[0] != "django.template.loaders.cached.Loader"
+                ],
+                "django.template.loaders.filesystem.Loader",
+                "django.template.loaders.app_directories.Loader",
+            ],
+        )
+    ]
+    templates[0] = {**templates[0], "APP_DIRS": False, "OPTIONS": options}
+    settings.TEMPLATES = templates
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHETIC_TEMPLATES))
+def test_email_parts_are_those_of_django_render_block(
+    synthetic_templates, settings, name
+):
+    from django.template import Context
+
+    from saleor_ecrm_plugin.inlining import render_email_parts
+
+    context = {
+        "name": "Ada & <Bob>",
+        "flag": True,
+        "layout": "templated_email/t/layout.email",
+        "email_language": "",
+    }
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "fr"  # staff emails are written in the shop's language
+    with translation.override("de"):  # customer emails in the active one here
+        expected = _parts_by_render_block(name, context)
+        for _ in range(2):  # the second time from the recorded plan
+            parts = render_email_parts([name], Context(dict(context), autoescape=False))
+            assert parts == expected
+    # the layout reads the child's audience block from the block context
+    staff_language = "P fr " in parts.get("plain", "")
+    assert staff_language == name.endswith("staff.email")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "templated_email/ecrm/welcome.email",
+        "templated_email/ecrm/newsletter_confirm.email",
+        "templated_email/ecrm/review_thank_you.email",
+        "templated_email/order/confirm_fulfillment.email",
+    ],
+)
+def test_shop_templates_render_as_with_django_render_block(name):
+    from django.template import Context
+
+    from saleor_ecrm_plugin.inlining import render_email_parts
+
+    context = {
+        "shop_name": "Test Shop",
+        "storefront_url": "https://shop.example.com/",
+        "first_name": "Ada",
+        "unsubscribe_url": "https://shop.example.com/u/",
+        "preferences_url": "https://shop.example.com/p/",
+    }
+    expected = _parts_by_render_block(name, context)
+    assert set(expected) == {"subject", "html", "plain"}
+    assert render_email_parts([name], Context(dict(context), autoescape=False)) == (
+        expected
+    )

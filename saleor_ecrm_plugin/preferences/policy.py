@@ -4,12 +4,19 @@
   A reason means the email must not be sent at all.
 * :func:`postpone_until`: quiet hours and the frequency cap. A time means "not now,
   then": the email is delayed, never dropped.
+
+Both read the recipient's :class:`EmailContact` row. The dispatcher passes a
+:class:`RecipientContacts`, which reads the rows of a whole batch in one query and
+reads them again once they are older than its ``max_age`` (one second by default):
+a preference change committed more than that before a send's check is always
+honoured. Without it, each call reads the row itself.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, Optional
 
 import pytz
 
@@ -24,14 +31,61 @@ if TYPE_CHECKING:
     from ..programs.base import Program
 
 
+#: how old the preference rows a dispatcher checks against may be, in seconds
+CONTACTS_MAX_AGE = 1.0
+
+
+def _normalised(recipient: str) -> str:
+    return recipient.strip().lower()
+
+
+class RecipientContacts:
+    """The :class:`EmailContact` rows of a batch's recipients, read in one query.
+
+    Read again, for every recipient of the batch, when older than ``max_age``
+    seconds. An address the batch did not name is read on its own.
+    """
+
+    def __init__(
+        self, recipients: Iterable[str], max_age: float = CONTACTS_MAX_AGE
+    ) -> None:
+        self.max_age = max_age
+        self._emails = {_normalised(recipient) for recipient in recipients}
+        self._rows: Dict[str, EmailContact] = {}
+        self._read_at = float("-inf")
+
+    def get(self, recipient: str) -> Optional[EmailContact]:
+        email = _normalised(recipient)
+        if email not in self._emails:
+            return EmailContact.objects.filter(email=email).first()
+        if time.monotonic() - self._read_at > self.max_age:
+            self._read_at = time.monotonic()
+            self._rows = {
+                contact.email: contact
+                for contact in EmailContact.objects.filter(email__in=self._emails)
+            }
+        return self._rows.get(email)
+
+
+def _contact(
+    recipient: str, contacts: Optional[RecipientContacts]
+) -> Optional[EmailContact]:
+    if contacts is not None:
+        return contacts.get(recipient)
+    return EmailContact.objects.filter(email=_normalised(recipient)).first()
+
+
 def consent_skip_reason(
-    send: ScheduledSend, program: Program, settings: EcrmSettings
+    send: ScheduledSend,
+    program: Program,
+    settings: EcrmSettings,
+    contacts: Optional[RecipientContacts] = None,
 ) -> Optional[str]:
     category = CATEGORIES[program.category]
     if category.transactional:
         return None
-    email = send.recipient.strip().lower()
-    contact = EmailContact.objects.filter(email=email).first()
+    email = _normalised(send.recipient)
+    contact = _contact(email, contacts)
     if contact is not None:
         if contact.suppressed_at is not None:
             return "suppressed"
@@ -62,6 +116,7 @@ def postpone_until(
     program: Program,
     settings: EcrmSettings,
     now: datetime,
+    contacts: Optional[RecipientContacts] = None,
 ) -> Optional[datetime]:
     """When a marketing email may not go now, the earliest time it may."""
     category = CATEGORIES[program.category]
@@ -70,11 +125,8 @@ def postpone_until(
     later = now
     quiet = settings.quiet_hours
     if quiet is not None:
-        contact_tz = (
-            EmailContact.objects.filter(email=send.recipient.strip().lower())
-            .values_list("timezone", flat=True)
-            .first()
-        )
+        contact = _contact(send.recipient, contacts)
+        contact_tz = contact.timezone if contact is not None else None
         zone = pytz.timezone(
             contact_tz
             if contact_tz in pytz.all_timezones_set
