@@ -45,9 +45,14 @@ def test_beat_scans_checkouts_and_the_worker_sends_the_reminder(
 
     reminders = ScheduledSend.objects.filter(program=PROGRAM_ID)
     assert wait_until(lambda: reminders.count() == 3, 30), log()
-    assert any(
-        scan["planned"] == 3 for scan in celery_worker.task_results(SCAN_CHECKOUTS_TASK)
-    )
+    # the worker logs the task's result just after its transaction committed
+    assert wait_until(
+        lambda: any(
+            scan["planned"] == 3
+            for scan in celery_worker.task_results(SCAN_CHECKOUTS_TASK)
+        ),
+        10,
+    ), log()
 
     reminders.filter(step="step1").update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
@@ -57,4 +62,7 @@ def test_beat_scans_checkouts_and_the_worker_sends_the_reminder(
     assert received.rcpt_tos == ["hal@example.com"]
     assert "1 x Camp Lamp: $15.50" in received.text
     assert reminders.get(step="step1").status == SendStatus.SENT
-    assert sum(t["sent"] for t in celery_worker.task_results(DISPATCH_TASK)) == 1
+    assert wait_until(
+        lambda: sum(t["sent"] for t in celery_worker.task_results(DISPATCH_TASK)) == 1,
+        10,
+    ), log()
