@@ -52,14 +52,13 @@ def note_checkout_activity(token: str, seen_at: str) -> int:
     from django.utils.dateparse import parse_datetime
 
     from .dispatcher import load_context
-    from .programs.abandoned_checkout import PROGRAM_ID
-    from .programs.registry import get_program
+    from .programs.abandoned_checkout import abandoned_checkout_program
 
     context = load_context()
     if not context.active:
         return 0
-    program = get_program(PROGRAM_ID)
-    return program.note_activity(context.settings, token, parse_datetime(seen_at))  # type: ignore[attr-defined]
+    program = abandoned_checkout_program()
+    return program.note_activity(context.settings, token, parse_datetime(seen_at))
 
 
 @shared_task(name="saleor_ecrm_plugin.order_placed", ignore_result=True)

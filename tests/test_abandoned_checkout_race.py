@@ -36,8 +36,10 @@ from saleor.shipping.models import ShippingMethod
 
 from saleor_ecrm_plugin.dispatcher import load_context
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from saleor_ecrm_plugin.programs.abandoned_checkout import PROGRAM_ID
-from saleor_ecrm_plugin.programs.registry import get_program
+from saleor_ecrm_plugin.programs.abandoned_checkout import (
+    PROGRAM_ID,
+    abandoned_checkout_program,
+)
 from tests.celery_support import (
     REPO_ROOT,
     child_env,
@@ -169,10 +171,10 @@ def start_process(script: str, args: List[str], env, log: Path) -> subprocess.Po
 def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_path):
     configure_plugin(**PLUGIN_VALUES)
     tokens = prepare_checkouts(CHECKOUTS)
-    program = get_program(PROGRAM_ID)
+    program = abandoned_checkout_program()
     settings = load_context().settings
     for token in tokens:
-        program.note_activity(settings, token)  # type: ignore[attr-defined]
+        program.note_activity(settings, token)
     # every first reminder falls due now, in the order of ``tokens``; the storefront
     # completes them in the opposite order, so the two meet in the middle
     now = timezone.now()

@@ -39,6 +39,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Dict,
+    Iterable,
     Iterator,
     List,
     Optional,
@@ -407,12 +408,22 @@ def _is_current(
     )
 
 
-def _latest_series(rows: Sequence[ScheduledSend]) -> Optional[ScheduledSend]:
-    dated = [(row, _activity_of(row)) for row in rows]
-    dated = [(row, moment) for row, moment in dated if moment is not None]
-    if not dated:
-        return None
-    return max(dated, key=lambda pair: pair[1])[0]  # type: ignore[arg-type,return-value]
+def _latest_series(rows: Iterable[ScheduledSend]) -> Optional[ScheduledSend]:
+    """The row of the newest series (the latest ``activity``) among ``rows``."""
+    latest: Optional[ScheduledSend] = None
+    latest_at: Optional[datetime] = None
+    for row in rows:
+        moment = _activity_of(row)
+        if moment is not None and (latest_at is None or moment > latest_at):
+            latest, latest_at = row, moment
+    return latest
+
+
+def abandoned_checkout_program() -> AbandonedCheckoutProgram:
+    """The registered instance (what the dispatcher and the tasks use)."""
+    program = get_program(PROGRAM_ID)
+    assert isinstance(program, AbandonedCheckoutProgram)
+    return program
 
 
 # --- the periodic scan ----------------------------------------------------------
@@ -448,8 +459,7 @@ def scan_checkouts(
     change committed up to that long after its timestamp is still read by the next
     tick. Returns ``{"seen": …, "planned": …}``.
     """
-    program = get_program(PROGRAM_ID)
-    assert isinstance(program, AbandonedCheckoutProgram)
+    program = abandoned_checkout_program()
     if not program.is_enabled(settings):
         return {"seen": 0, "planned": 0}
     started = now or timezone.now()
