@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, MutableMapping, Optional
+from typing import Any, Dict, MutableMapping, Optional
 
 PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
 APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
@@ -43,6 +43,16 @@ def templates_dir() -> Path:
     raise RuntimeError(
         "saleor_ecrm_plugin: templates/ not found in " + ", ".join(map(str, candidates))
     )
+
+
+def _every(task: str, seconds: float) -> Dict[str, Any]:
+    """A beat entry every ``seconds``; a tick still queued when the next is due is
+    dropped (it expires), not piled up."""
+    return {
+        "task": task,
+        "schedule": timedelta(seconds=seconds),
+        "options": {"expires": seconds},
+    }
 
 
 def enable_ecrm(
@@ -92,27 +102,17 @@ def enable_ecrm(
     namespace["TEMPLATES"] = templates
 
     schedule = dict(namespace.get("CELERY_BEAT_SCHEDULE", {}))
-    schedule["ecrm-dispatch-due-sends"] = {
-        "task": DISPATCH_TASK,
-        "schedule": timedelta(seconds=dispatch_interval),
-        # a tick still queued when the next is due is dropped, not piled up
-        "options": {"expires": dispatch_interval},
-    }
+    schedule["ecrm-dispatch-due-sends"] = _every(DISPATCH_TASK, dispatch_interval)
     schedule["ecrm-rebuild-recommendations"] = {
         "task": REBUILD_RECOMMENDATIONS_TASK,
         "schedule": recommendations_rebuild_interval,
     }
-    back_in_stock_every = back_in_stock_interval or dispatch_interval
-    schedule["ecrm-detect-back-in-stock"] = {
-        "task": BACK_IN_STOCK_TASK,
-        "schedule": timedelta(seconds=back_in_stock_every),
-        "options": {"expires": back_in_stock_every},
-    }
-    schedule["ecrm-scan-abandoned-checkouts"] = {
-        "task": SCAN_CHECKOUTS_TASK,
-        "schedule": timedelta(seconds=checkout_scan_interval),
-        "options": {"expires": checkout_scan_interval},
-    }
+    schedule["ecrm-detect-back-in-stock"] = _every(
+        BACK_IN_STOCK_TASK, back_in_stock_interval or dispatch_interval
+    )
+    schedule["ecrm-scan-abandoned-checkouts"] = _every(
+        SCAN_CHECKOUTS_TASK, checkout_scan_interval
+    )
     namespace["CELERY_BEAT_SCHEDULE"] = schedule
     # a project that set its own templated-email backend keeps it (no CSS inlining)
     namespace.setdefault("TEMPLATED_EMAIL_BACKEND", TEMPLATED_EMAIL_BACKEND)

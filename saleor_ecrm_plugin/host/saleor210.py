@@ -110,30 +110,26 @@ class ProductCard:
     image_url: Optional[str]
 
 
-def order_variant_ids(order_id: Any) -> List[int]:
-    """Distinct ids of the variants in an order (lines whose variant still exists)."""
+def _order_line_ids(order_id: Any, column: str) -> List[int]:
     from saleor.order.models import OrderLine
 
     return sorted(
         set(
             OrderLine.objects.filter(order_id=order_id, variant__isnull=False)
-            .values_list("variant_id", flat=True)
+            .values_list(column, flat=True)
             .distinct()
         )
     )
+
+
+def order_variant_ids(order_id: Any) -> List[int]:
+    """Distinct ids of the variants in an order (lines whose variant still exists)."""
+    return _order_line_ids(order_id, "variant_id")
 
 
 def order_product_ids(order_id: Any) -> List[int]:
     """Distinct ids of the products in an order (lines whose variant still exists)."""
-    from saleor.order.models import OrderLine
-
-    return sorted(
-        set(
-            OrderLine.objects.filter(order_id=order_id, variant__isnull=False)
-            .values_list("variant__product_id", flat=True)
-            .distinct()
-        )
-    )
+    return _order_line_ids(order_id, "variant__product_id")
 
 
 def counted_orders_high_water_mark() -> int:

@@ -54,16 +54,30 @@ def read_newsletter_token(token: object) -> str:
     return _load(token, NEWSLETTER_SALT, max_age=NEWSLETTER_MAX_AGE)["e"]
 
 
-def _load(token: object, salt: str, max_age: Optional[int]) -> dict:
+def load_signed(
+    token: object, salt: str, max_age: Optional[int], noun: str = "link"
+) -> dict:
+    """The payload of a genuine, unexpired token signed with ``salt``, a dict.
+
+    :class:`InvalidToken` otherwise, saying "This <noun> is not valid." or "…has
+    expired." Callers check the payload's own keys.
+    """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidToken("This link is not valid.")
+        raise InvalidToken(f"This {noun} is not valid.")
     try:
         payload = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise InvalidToken("This link has expired.") from exc
+        raise InvalidToken(f"This {noun} has expired.") from exc
     except (signing.BadSignature, ValueError, UnicodeError, zlib.error) as exc:
-        raise InvalidToken("This link is not valid.") from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
+        raise InvalidToken(f"This {noun} is not valid.") from exc
+    if not isinstance(payload, dict):
+        raise InvalidToken(f"This {noun} is not valid.")
+    return payload
+
+
+def _load(token: object, salt: str, max_age: Optional[int]) -> dict:
+    payload = load_signed(token, salt, max_age)
+    if not isinstance(payload.get("e"), str):
         raise InvalidToken("This link is not valid.")
     # a genuine signature over an address no flow accepts manages nothing
     try:

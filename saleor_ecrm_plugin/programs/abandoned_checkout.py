@@ -62,7 +62,7 @@ from ..config import (
 )
 from ..errors import ConfigurationError, PermanentSendError
 from ..host import saleor210 as host
-from ..ledger import PlannedSend, plan_sends
+from ..ledger import PlannedSend, cancel_pending, plan_sends
 from ..models import ScanCursor, ScheduledSend, SendStatus
 from ..preferences.sending_rules import parse_consent_mode
 from .base import EmailSpec, Program
@@ -235,12 +235,12 @@ class AbandonedCheckoutProgram(Program):
                 if state is None
                 else ("cart_emptied" if not state.line_count else "no_email")
             )
-            self._cancel_open(rows, reason)
+            cancel_pending(self.id, SUBJECT, str(token), reason)
             return 0
         activity = max(filter(None, (seen_at, state.last_change)))
         if _is_current(_latest_series(rows), state, activity):
             return 0  # nothing new since this series was planned
-        self._cancel_open(rows, "checkout_changed")
+        cancel_pending(self.id, SUBJECT, str(token), "checkout_changed")
         sent_steps = {row.step for row in rows if row.status == SendStatus.SENT}
         hours = self.options(settings)["abandoned_steps_hours"]
         planned = []
@@ -267,16 +267,6 @@ class AbandonedCheckoutProgram(Program):
             )
         return plan_sends(planned)
 
-    def _cancel_open(self, rows: Sequence[ScheduledSend], reason: str) -> int:
-        ids = [row.id for row in rows if row.status == SendStatus.PLANNED]
-        if not ids:
-            return 0
-        return ScheduledSend.objects.filter(
-            id__in=ids, status=SendStatus.PLANNED
-        ).update(
-            status=SendStatus.CANCELLED, skip_reason=reason, updated_at=timezone.now()
-        )
-
     def order_placed(self, settings: EcrmSettings, order_id: int) -> int:
         """After an order committed: stop the checkout's series, credit the reminders.
 
@@ -286,16 +276,7 @@ class AbandonedCheckoutProgram(Program):
         if order is None:
             return 0
         if order.checkout_token:
-            ScheduledSend.objects.filter(
-                program=self.id,
-                subject_type=SUBJECT,
-                subject_id=order.checkout_token,
-                status=SendStatus.PLANNED,
-            ).update(
-                status=SendStatus.CANCELLED,
-                skip_reason="checkout_converted",
-                updated_at=timezone.now(),
-            )
+            cancel_pending(self.id, SUBJECT, order.checkout_token, "checkout_converted")
         window = timedelta(days=self.options(settings)["abandoned_attribution_days"])
         if not window:
             return 0

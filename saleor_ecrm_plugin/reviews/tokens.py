@@ -8,12 +8,11 @@ good for one review: once its line is reviewed, :mod:`.service` refuses it again
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 from django.core import signing
 
-from ..preferences.tokens import MAX_TOKEN_LENGTH, InvalidToken
+from ..preferences.tokens import InvalidToken, load_signed
 
 REVIEW_SALT = "saleor_ecrm_plugin.reviews.review-link"
 #: a review link works for this long after the email was rendered
@@ -34,15 +33,8 @@ def make_review_token(order_line_id: object, order_id: object, email: str) -> st
 
 def read_review_token(token: object) -> ReviewClaims:
     """The claims of a genuine, unexpired token; :class:`InvalidToken` otherwise."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidToken("This review link is not valid.")
-    try:
-        payload = signing.loads(token, salt=REVIEW_SALT, max_age=REVIEW_LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise InvalidToken("This review link has expired.") from exc
-    except (signing.BadSignature, ValueError, UnicodeError, zlib.error) as exc:
-        raise InvalidToken("This review link is not valid.") from exc
-    if not isinstance(payload, dict) or not all(
+    payload = load_signed(token, REVIEW_SALT, REVIEW_LINK_MAX_AGE, "review link")
+    if not all(
         isinstance(payload.get(key), str) and payload[key] for key in ("l", "o", "e")
     ):
         raise InvalidToken("This review link is not valid.")
