@@ -34,12 +34,13 @@ import logging
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -68,6 +69,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_LEASE_SECONDS = 300
+#: claim loops per dispatcher run, each with its own database and SMTP connection
+DEFAULT_THREADS = 4
 MAX_RETRY_DELAY = timedelta(hours=6)
 
 
@@ -152,32 +155,67 @@ def retry_delay(attempts: int, base_seconds: int) -> timedelta:
 
 
 class Dispatcher:
-    """Sends due emails. One instance serves one batch loop in one process."""
+    """Sends due emails. ``threads`` claim loops run at once in one process.
+
+    Each loop is what a separate worker would be (its own claims, database
+    connection and SMTP connection): they share the due rows through
+    ``SKIP LOCKED``. Threads pay off because most of an email's time is spent
+    waiting for the mail server and the database, not in Python. Called inside a
+    transaction (``connection.in_atomic_block``), the dispatcher runs one loop on the
+    caller's connection, so that it sees what the caller has not committed.
+    """
 
     def __init__(
         self,
         batch_size: int = DEFAULT_BATCH_SIZE,
         lease_seconds: Optional[int] = None,
+        threads: Optional[int] = None,
     ) -> None:
         self.batch_size = batch_size
         self.lease_seconds: int = lease_seconds or int(
             getattr(django_settings, "ECRM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+        )
+        self.threads: int = max(
+            1,
+            threads
+            or int(getattr(django_settings, "ECRM_DISPATCH_THREADS", DEFAULT_THREADS)),
         )
         # keep this much of the lease unused: a send started later is handed back
         self.lease_margin = timedelta(seconds=max(self.lease_seconds // 5, 1))
 
     def run(self, max_seconds: Optional[float] = None) -> DispatchReport:
         """Dispatch batches until nothing is due (or ``max_seconds`` have passed)."""
-        report = DispatchReport()
-        started = time.monotonic()
         context = load_context()
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        if self.threads == 1 or connection.in_atomic_block:
+            return self._loop(context, deadline)
+        report = DispatchReport()
+        with ThreadPoolExecutor(self.threads, "ecrm-dispatch") as pool:
+            loops = [
+                pool.submit(self._thread_loop, context, deadline)
+                for _ in range(self.threads)
+            ]
+            for loop in loops:
+                report.add(loop.result())  # a loop's exception is raised here
+        return report
+
+    def _thread_loop(
+        self, context: SendContext, deadline: Optional[float]
+    ) -> DispatchReport:
+        try:
+            return self._loop(context, deadline)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _loop(self, context: SendContext, deadline: Optional[float]) -> DispatchReport:
+        report = DispatchReport()
         with Courier() as courier:
             while True:
                 claim = claim_due_sends(self.batch_size, self.lease_seconds)
                 if not claim.sends:
                     break
                 report.add(self._process(claim, context, courier))
-                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                if deadline is not None and time.monotonic() > deadline:
                     break
         return report
 
@@ -185,7 +223,7 @@ class Dispatcher:
         self, claim: Claim, context: SendContext, courier: Courier
     ) -> DispatchReport:
         report = DispatchReport(claimed=len(claim.sends))
-        attempts: List[SendAttempt] = []
+        attempts: List[Attempt] = []
         # the preference rows of the whole batch in one query (re-read when stale)
         contacts = RecipientContacts(send.recipient for send in claim.sends)
         for index, send in enumerate(claim.sends):
@@ -196,7 +234,7 @@ class Dispatcher:
             attempts.append(attempt)
             field = _REPORT_FIELD[attempt.outcome]
             setattr(report, field, getattr(report, field) + 1)
-        SendAttempt.objects.bulk_create(attempts)
+        record_attempts(attempts)
         return report
 
     def _send_one(
@@ -206,7 +244,7 @@ class Dispatcher:
         context: SendContext,
         courier: Courier,
         contacts: Optional[RecipientContacts] = None,
-    ) -> SendAttempt:
+    ) -> Attempt:
         from .programs.registry import get_program
         from .rendering import render_send
 
@@ -260,6 +298,37 @@ _REPORT_FIELD = {
 }
 
 
+@dataclass
+class Attempt:
+    """What a :class:`SendAttempt` row records of one attempt, before it is written
+    (the dispatcher writes a batch's attempts in one INSERT)."""
+
+    send_id: int
+    number: int
+    outcome: ChoiceValue
+    error_type: str
+    detail: str
+    created_at: datetime
+
+
+def record_attempts(attempts: List[Attempt]) -> None:
+    """Write ``attempts`` as :class:`SendAttempt` rows, in one statement."""
+    if not attempts:
+        return
+    meta = SendAttempt._meta
+    quote = connection.ops.quote_name
+    columns = ("send_id", "number", "outcome", "error_type", "detail", "created_at")
+    names = ", ".join(quote(meta.get_field(name).column) for name in columns)
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(attempts))
+    params: List[Any] = []
+    for attempt in attempts:
+        params += [getattr(attempt, name) for name in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES {rows}", params
+        )
+
+
 def _finish(
     send: ScheduledSend,
     token: str,
@@ -267,50 +336,51 @@ def _finish(
     error: Optional[BaseException] = None,
     detail: str = "",
     **fields: Any,
-) -> SendAttempt:
+) -> Attempt:
+    now = timezone.now()
     fields["lease_token"] = ""
-    fields["updated_at"] = timezone.now()
+    fields["updated_at"] = now
     updated = _update_held_row(send.id, token, fields)
     if not updated:
         detail = f"lease lost before recording: {detail}"
     for name, value in fields.items():
         setattr(send, name, value)
-    return SendAttempt(
+    return Attempt(
         send_id=send.id,
         number=send.attempts,
-        outcome=outcome,
+        outcome=str(outcome),
         error_type=type(error).__name__ if error else "",
         detail=detail or (str(error) if error else ""),
+        created_at=now,
     )
 
 
+# per tuple of field names, the UPDATE that sets them
 _UPDATE_SQL: Dict[Tuple[str, ...], str] = {}
 
 
 def _update_held_row(send_id: int, token: str, fields: Dict[str, Any]) -> int:
-    """``filter(id=…, lease_token=…).update(**fields)`` in plain SQL: the ORM's
-    compilation of that UPDATE cost as much as its round-trip, once per email."""
+    """``filter(id=…, lease_token=…).update(**fields)`` in plain SQL, once per email:
+    the ORM's compilation of that UPDATE cost as much as its round-trip. The values
+    are strings, integers and aware datetimes, which the driver adapts as the ORM
+    would (no field conversion)."""
     names = tuple(fields)
     sql = _UPDATE_SQL.get(names)
-    meta = ScheduledSend._meta
-    quote = connection.ops.quote_name
     if sql is None:
+        meta = ScheduledSend._meta
+        quote = connection.ops.quote_name
         columns = ", ".join(f"{quote(meta.get_field(n).column)} = %s" for n in names)
         sql = _UPDATE_SQL[names] = (
             f"UPDATE {quote(meta.db_table)} SET {columns} "
             f"WHERE {quote(meta.pk.column)} = %s "
             f"AND {quote(meta.get_field('lease_token').column)} = %s"
         )
-    params = [
-        meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in fields.items()
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, send_id, token])
+        cursor.execute(sql, [*fields.values(), send_id, token])
         return cursor.rowcount
 
 
-def finish_sent(send: ScheduledSend, token: str, message_id: str) -> SendAttempt:
+def finish_sent(send: ScheduledSend, token: str, message_id: str) -> Attempt:
     now = timezone.now()
     return _finish(
         send,
@@ -322,7 +392,7 @@ def finish_sent(send: ScheduledSend, token: str, message_id: str) -> SendAttempt
     )
 
 
-def finish_skipped(send: ScheduledSend, token: str, reason: str) -> SendAttempt:
+def finish_skipped(send: ScheduledSend, token: str, reason: str) -> Attempt:
     return _finish(
         send,
         token,
@@ -333,7 +403,7 @@ def finish_skipped(send: ScheduledSend, token: str, reason: str) -> SendAttempt:
     )
 
 
-def finish_failed(send: ScheduledSend, token: str, error: BaseException) -> SendAttempt:
+def finish_failed(send: ScheduledSend, token: str, error: BaseException) -> Attempt:
     return _finish(
         send,
         token,
@@ -346,7 +416,7 @@ def finish_failed(send: ScheduledSend, token: str, error: BaseException) -> Send
 
 def finish_retry(
     send: ScheduledSend, token: str, error: SendError, base_seconds: int
-) -> SendAttempt:
+) -> Attempt:
     next_at = timezone.now() + retry_delay(send.attempts, base_seconds)
     return _finish(
         send,
@@ -359,7 +429,7 @@ def finish_retry(
     )
 
 
-def finish_deferred(send: ScheduledSend, token: str, until: datetime) -> SendAttempt:
+def finish_deferred(send: ScheduledSend, token: str, until: datetime) -> Attempt:
     """Not now (quiet hours, frequency cap): planned again; the attempt not counted."""
     return _finish(
         send,

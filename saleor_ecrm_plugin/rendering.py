@@ -12,6 +12,7 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from .errors import RenderingError
 from .inlining import CssInliningTemplateBackend
+from .mime import EcrmEmailMessage
 from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
@@ -80,4 +81,4 @@ def render_send(
         raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
-    return message
+    return EcrmEmailMessage.adopt(message)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Optional
+import re
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .tokens import make_newsletter_token, make_preferences_token
 
@@ -22,20 +23,37 @@ def public_base_url(settings: EcrmSettings, shop: ShopInfo) -> str:
     return f"{'http' if local else 'https'}://{host}"
 
 
+# what signed tokens are made of; reverse() leaves these characters as they are
+_URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.:-]+\Z")
+_MARK = "ecrmtoken"
+_ROUTES: Dict[Tuple[str, str, Optional[str]], Tuple[str, str]] = {}
+
+
+def token_path(route: str, token: str) -> str:
+    """``reverse(route, kwargs={"token": token})``, with the reversing done once per
+    route and URLconf (it cost more than signing the token, twice an email)."""
+    if not _URL_SAFE_TOKEN.match(token):
+        return reverse(route, kwargs={"token": token})
+    key = (route, get_script_prefix(), get_urlconf())
+    around = _ROUTES.get(key)
+    if around is None:
+        head, _, tail = reverse(route, kwargs={"token": _MARK}).partition(_MARK)
+        around = _ROUTES[key] = (head, tail)
+    return around[0] + token + around[1]
+
+
 def unsubscribe_url(base: str, email: str, category: Optional[str]) -> str:
-    token = make_preferences_token(email, category)
-    return base + reverse("ecrm:unsubscribe", kwargs={"token": token})
-
-
-def preferences_url(base: str, email: str) -> str:
-    return base + reverse(
-        "ecrm:preferences", kwargs={"token": make_preferences_token(email)}
+    return base + token_path(
+        "ecrm:unsubscribe", make_preferences_token(email, category)
     )
 
 
+def preferences_url(base: str, email: str) -> str:
+    return base + token_path("ecrm:preferences", make_preferences_token(email))
+
+
 def newsletter_confirm_url(base: str, email: str) -> str:
-    token = make_newsletter_token(email)
-    return base + reverse("ecrm:newsletter-confirm", kwargs={"token": token})
+    return base + token_path("ecrm:newsletter-confirm", make_newsletter_token(email))
 
 
 def unsubscribe_headers_and_context(

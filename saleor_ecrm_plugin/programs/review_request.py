@@ -29,14 +29,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from django.urls import reverse
 from django.utils import timezone
 
 from ..config import ConfigField, FieldType, int_parser, parse_bool
 from ..host import saleor210 as host
 from ..ledger import PlannedSend, plan_send, plan_sends
 from ..models import ScheduledSend, SendStatus
-from ..preferences.links import public_base_url
+from ..preferences.links import public_base_url, token_path
 from ..reviews.tokens import make_review_token
 from .base import EmailSpec, Program
 from .cross_sell import PRODUCT_PATH
@@ -54,7 +53,7 @@ VOUCHER_PREFIX = "THX"
 
 def review_link(base: str, line: host.ReviewableLine, email: str) -> str:
     token = make_review_token(line.id, line.order_id, email)
-    return base + reverse("ecrm:review", kwargs={"token": token})
+    return base + token_path("ecrm:review", token)
 
 
 @register
