@@ -29,3 +29,7 @@ EMAIL_TIMEOUT = 10
 # django-post-office at its defaults (BATCH_SIZE 100, THREADS_PER_PROCESS 5,
 # LOG_LEVEL 2 = a Log row per sent email, MAX_RETRIES 0).
 POST_OFFICE = {}
+
+# ``bench/dispatch.py --threads N``: the dispatcher's claim loops (default: its own)
+if os.environ.get("ECRM_BENCH_THREADS"):
+    ECRM_DISPATCH_THREADS = int(os.environ["ECRM_BENCH_THREADS"])

@@ -72,12 +72,14 @@ class Courier:
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 # local@domain that sanitize_address returns as it is: dot-atoms, ASCII, no name
-_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
+_LABEL = r"[A-Za-z0-9-]{1,63}"  # longer: sanitize_address's IDNA step refuses it
+_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})*\Z")
 
 
 def envelope_address(address: str, encoding: str) -> str:
     """``sanitize_address(address, encoding)``, without parsing a plain address."""
-    if _PLAIN_ADDRESS.match(address):
+    # "=?" may open an encoded word, which sanitize_address's parser decodes
+    if _PLAIN_ADDRESS.match(address) and "=?" not in address:
         return address
     return _sanitized(address, encoding)
 

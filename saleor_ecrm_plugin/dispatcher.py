@@ -21,17 +21,23 @@ email an event can make pointless (the cart reminder, made pointless by the orde
 holds a lock there that the event's hook also takes, so the event either waits for
 the delivery or is seen by the re-check.
 
+Threads: a run has ``threads`` claim loops (``ECRM_DISPATCH_THREADS``, default 4),
+each with its own claims, database connection and SMTP connection, as separate
+workers would have. Every rule above holds per loop.
+
 The duplicate window: an email can be delivered twice only if the process stops
 after the mail server accepted the message and before the ``sent`` update committed
-(one UPDATE round-trip, about a millisecond), or if a single delivery outlasts the
-lease (the SMTP timeout is kept far below it). The Message-ID is derived from the
-ledger row, so even such a duplicate carries the same Message-ID.
+(one UPDATE round-trip, about a millisecond; each loop commits its mark before its
+next delivery, so at most one email per thread is in that window), or if a single
+delivery outlasts the lease (the SMTP timeout is kept far below it). The Message-ID
+is derived from the ledger row, so even such a duplicate carries the same Message-ID.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -184,33 +190,50 @@ class Dispatcher:
         self.lease_margin = timedelta(seconds=max(self.lease_seconds // 5, 1))
 
     def run(self, max_seconds: Optional[float] = None) -> DispatchReport:
-        """Dispatch batches until nothing is due (or ``max_seconds`` have passed)."""
+        """Dispatch batches until nothing is due (or ``max_seconds`` have passed).
+
+        A loop's exception stops the other loops after their current batch and is
+        raised here (any further ones are logged)."""
         context = load_context()
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         if self.threads == 1 or connection.in_atomic_block:
-            return self._loop(context, deadline)
+            return self._loop(context, deadline, threading.Event())
+        stop = threading.Event()
         report = DispatchReport()
+        errors: List[BaseException] = []
         with ThreadPoolExecutor(self.threads, "ecrm-dispatch") as pool:
             loops = [
-                pool.submit(self._thread_loop, context, deadline)
+                pool.submit(self._thread_loop, context, deadline, stop)
                 for _ in range(self.threads)
             ]
             for loop in loops:
-                report.add(loop.result())  # a loop's exception is raised here
+                try:
+                    report.add(loop.result())
+                except Exception as exc:  # re-raised below, after the other loops
+                    errors.append(exc)
+        for extra in errors[1:]:
+            logger.error("Another dispatcher loop failed too", exc_info=extra)
+        if errors:
+            raise errors[0]
         return report
 
     def _thread_loop(
-        self, context: SendContext, deadline: Optional[float]
+        self, context: SendContext, deadline: Optional[float], stop: threading.Event
     ) -> DispatchReport:
         try:
-            return self._loop(context, deadline)
+            return self._loop(context, deadline, stop)
+        except BaseException:
+            stop.set()
+            raise
         finally:
             connections.close_all()  # this thread's own connections
 
-    def _loop(self, context: SendContext, deadline: Optional[float]) -> DispatchReport:
+    def _loop(
+        self, context: SendContext, deadline: Optional[float], stop: threading.Event
+    ) -> DispatchReport:
         report = DispatchReport()
         with Courier() as courier:
-            while True:
+            while not stop.is_set():
                 claim = claim_due_sends(self.batch_size, self.lease_seconds)
                 if not claim.sends:
                     break

@@ -61,8 +61,10 @@ class EcrmEmailMessage(EmailMultiAlternatives):
             return message
         adopted = cls.__new__(cls)
         adopted.__dict__.update(message.__dict__)
-        if not hasattr(adopted, "alternatives"):
-            adopted.alternatives = []
+        for name in ("to", "cc", "bcc", "reply_to", "attachments"):
+            setattr(adopted, name, list(getattr(message, name)))
+        adopted.extra_headers = dict(message.extra_headers)
+        adopted.alternatives = list(getattr(message, "alternatives", []))
         return adopted
 
     def message(self) -> Any:
@@ -95,6 +97,9 @@ class BuiltMessage:
         return self._parsed
 
     def __getattr__(self, name: str) -> Any:
+        # only for what a Message has (not for this object's own state: copy, pickle)
+        if name.startswith("__") or name in ("_data", "_parsed"):
+            raise AttributeError(name)
         return getattr(self._message(), name)
 
     def __getitem__(self, name: str) -> Any:
@@ -111,20 +116,23 @@ def mime_bytes(message: EmailMultiAlternatives) -> Optional[bytes]:
     encoding = message.encoding or settings.DEFAULT_CHARSET
     if message.attachments or encoding.lower().replace("_", "-") != "utf-8":
         return None
-    parts = [(message.body, message.content_subtype)]
-    for content, mimetype in getattr(message, "alternatives", []):
+    if not isinstance(message.body, str):
+        return None
+    alternatives = getattr(message, "alternatives", [])
+    body = (message.body, message.content_subtype)
+    # Django leaves an empty body out of a message with alternatives
+    parts = [body] if message.body or not alternatives else []
+    for content, mimetype in alternatives:
         main, _, subtype = mimetype.partition("/")
         if main != "text" or not isinstance(content, str) or not subtype:
             return None
         parts.append((content, subtype))
-    if not isinstance(message.body, str):
-        return None
     headers = _headers(message)
     if headers is None:
         return None
-    if len(parts) == 1:
-        head, body = _text_part(*parts[0])
-        return b"".join([head, headers, CRLF, body])
+    if not alternatives:
+        head, data = _text_part(*body)
+        return b"".join([head, headers, CRLF, data])
     encoded = [_text_part(content, subtype) for content, subtype in parts]
     boundary = _boundary(encoded)
     lines = [
@@ -134,8 +142,8 @@ def mime_bytes(message: EmailMultiAlternatives) -> Optional[bytes]:
         headers,
         CRLF,
     ]
-    for head, body in encoded:
-        lines += [b"--", boundary, CRLF, head, CRLF, body, CRLF]
+    for head, data in encoded:
+        lines += [b"--", boundary, CRLF, head, CRLF, data, CRLF]
     lines += [b"--", boundary, b"--", CRLF]
     return b"".join(lines)
 
@@ -144,6 +152,9 @@ def _headers(message: EmailMultiAlternatives) -> Optional[bytes]:
     """The top-level headers after Content-Type / MIME-Version, in Django's order."""
     extra = message.extra_headers
     names = {name.lower() for name in extra}
+    if names & {"to", "cc", "reply-to"}:
+        return None  # Django 3.0 writes such a header twice, or once: its own code
+
     pairs = [
         ("Subject", message.subject),
         ("From", extra.get("From", message.from_email)),
@@ -159,8 +170,7 @@ def _headers(message: EmailMultiAlternatives) -> Optional[bytes]:
         pairs.append(("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
     if "message-id" not in names:
         pairs.append(("Message-ID", make_msgid(domain=DNS_NAME)))
-    skip = {"from", "to", "cc", "reply-to"}
-    pairs += [(name, value) for name, value in extra.items() if name.lower() not in skip]
+    pairs += [(name, value) for name, value in extra.items() if name.lower() != "from"]
     lines: List[bytes] = []
     for name, value in pairs:
         line = _header_line(name, str(value))
@@ -182,17 +192,14 @@ def _header_line(name: str, value: str) -> Optional[bytes]:
         if lowered in ADDRESS_HEADERS:
             value = _encoded_addresses(value)
         else:
-            value = Header(value, "utf-8").encode(linesep="\r\n")
+            value = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
         return f"{name}: {value}\r\n".encode("ascii")
     if lowered == "subject":
-        value = _ascii_subject(value)
+        value = _ascii_subject(name, value)
     # an ASCII address header goes as it is, as with Django
     line = f"{name}: {value}"
-    if len(line) > FOLD_AT:
-        line = _fold(line)
-        if line is None:
-            return None
-    return line.encode("ascii") + CRLF
+    folded = _fold(line) if len(line) > FOLD_AT else line
+    return None if folded is None else folded.encode("ascii") + CRLF
 
 
 @lru_cache(maxsize=256)
@@ -202,8 +209,8 @@ def _encoded_addresses(value: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _ascii_subject(value: str) -> str:
-    return Header(value).encode(linesep="\r\n")
+def _ascii_subject(name: str, value: str) -> str:
+    return Header(value, header_name=name).encode(linesep="\r\n")
 
 
 def _fold(line: str) -> Optional[str]:
@@ -223,6 +230,8 @@ def _fold(line: str) -> Optional[str]:
         else:
             current += " " + word
     out.append(current)
+    if any(not part.strip() for part in out):
+        return None  # a line of blanks only (trailing spaces): Django's folding
     if max(len(part) for part in out) > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
         return None
     return "\r\n".join(out)
