@@ -21,7 +21,7 @@ email an event can make pointless (the cart reminder, made pointless by the orde
 holds a lock there that the event's hook also takes, so the event either waits for
 the delivery or is seen by the re-check.
 
-Threads: a run has ``threads`` claim loops (``ECRM_DISPATCH_THREADS``, default 4),
+Threads: a run has ``threads`` claim loops (``ECRM_DISPATCH_THREADS``, default 8),
 each with its own claims, database connection and SMTP connection, as separate
 workers would have. Every rule above holds per loop.
 
@@ -76,7 +76,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_LEASE_SECONDS = 300
 #: claim loops per dispatcher run, each with its own database and SMTP connection
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 8
 MAX_RETRY_DELAY = timedelta(hours=6)
 
 
