@@ -76,7 +76,6 @@ class ScheduledSend(models.Model):
                 fields=["program", "subject_type", "subject_id"],
                 name="ecrm_send_subject_idx",
             ),
-            models.Index(fields=["recipient", "status"], name="ecrm_send_rcpt_idx"),
         ]
 
     def __str__(self) -> str:
