@@ -7,134 +7,62 @@ import django.utils.timezone
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="ScheduledSend",
+            name='ScheduledSend',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("program", models.CharField(max_length=64)),
-                ("step", models.CharField(max_length=64)),
-                ("recipient", models.EmailField(max_length=254)),
-                ("subject_type", models.CharField(max_length=32)),
-                ("subject_id", models.CharField(max_length=64)),
-                ("due_at", models.DateTimeField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("planned", "Planned"),
-                            ("sending", "Being sent"),
-                            ("sent", "Sent"),
-                            ("skipped", "Skipped"),
-                            ("failed", "Failed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        default="planned",
-                        max_length=16,
-                    ),
-                ),
-                ("idempotency_key", models.CharField(max_length=200, unique=True)),
-                (
-                    "payload",
-                    django.contrib.postgres.fields.jsonb.JSONField(
-                        blank=True, default=dict
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("next_attempt_at", models.DateTimeField()),
-                (
-                    "lease_token",
-                    models.CharField(blank=True, default="", max_length=32),
-                ),
-                ("last_error", models.TextField(blank=True, default="")),
-                (
-                    "skip_reason",
-                    models.CharField(blank=True, default="", max_length=64),
-                ),
-                (
-                    "message_id",
-                    models.CharField(blank=True, default="", max_length=255),
-                ),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('program', models.CharField(max_length=64)),
+                ('step', models.CharField(max_length=64)),
+                ('recipient', models.EmailField(max_length=254)),
+                ('subject_type', models.CharField(max_length=32)),
+                ('subject_id', models.CharField(max_length=64)),
+                ('due_at', models.DateTimeField()),
+                ('status', models.CharField(choices=[('planned', 'Planned'), ('sending', 'Being sent'), ('sent', 'Sent'), ('skipped', 'Skipped'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='planned', max_length=16)),
+                ('idempotency_key', models.CharField(max_length=200, unique=True)),
+                ('payload', django.contrib.postgres.fields.jsonb.JSONField(blank=True, default=dict)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('next_attempt_at', models.DateTimeField()),
+                ('lease_token', models.CharField(blank=True, default='', max_length=32)),
+                ('last_error', models.TextField(blank=True, default='')),
+                ('skip_reason', models.CharField(blank=True, default='', max_length=64)),
+                ('message_id', models.CharField(blank=True, default='', max_length=255)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name="SendAttempt",
+            name='SendAttempt',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("number", models.PositiveIntegerField()),
-                (
-                    "outcome",
-                    models.CharField(
-                        choices=[
-                            ("sent", "Sent"),
-                            ("skipped", "Skipped"),
-                            ("retry", "Will retry"),
-                            ("failed", "Failed"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "error_type",
-                    models.CharField(blank=True, default="", max_length=128),
-                ),
-                ("detail", models.TextField(blank=True, default="")),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "send",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attempt_log",
-                        to="saleor_ecrm.ScheduledSend",
-                    ),
-                ),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('outcome', models.CharField(choices=[('sent', 'Sent'), ('skipped', 'Skipped'), ('retry', 'Will retry'), ('failed', 'Failed')], max_length=16)),
+                ('error_type', models.CharField(blank=True, default='', max_length=128)),
+                ('detail', models.TextField(blank=True, default='')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('send', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='saleor_ecrm.ScheduledSend')),
             ],
             options={
-                "ordering": ["send_id", "number"],
+                'ordering': ['send_id', 'number'],
             },
         ),
         migrations.AddIndex(
-            model_name="scheduledsend",
-            index=models.Index(
-                condition=models.Q(status__in=["planned", "sending"]),
-                fields=["next_attempt_at"],
-                name="ecrm_send_open_due_idx",
-            ),
+            model_name='scheduledsend',
+            index=models.Index(condition=models.Q(status__in=['planned', 'sending']), fields=['next_attempt_at'], name='ecrm_send_open_due_idx'),
         ),
         migrations.AddIndex(
-            model_name="scheduledsend",
-            index=models.Index(
-                fields=["program", "subject_type", "subject_id"],
-                name="ecrm_send_subject_idx",
-            ),
+            model_name='scheduledsend',
+            index=models.Index(fields=['program', 'subject_type', 'subject_id'], name='ecrm_send_subject_idx'),
         ),
         migrations.AddIndex(
-            model_name="scheduledsend",
-            index=models.Index(
-                fields=["recipient", "status"], name="ecrm_send_rcpt_idx"
-            ),
+            model_name='scheduledsend',
+            index=models.Index(fields=['recipient', 'status'], name='ecrm_send_rcpt_idx'),
         ),
     ]

@@ -7,109 +7,45 @@ import django.utils.timezone
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("saleor_ecrm", "0001_initial"),
+        ('saleor_ecrm', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="EmailContact",
+            name='EmailContact',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("email", models.EmailField(max_length=254, unique=True)),
-                ("marketing_opt_out", models.BooleanField(default=False)),
-                (
-                    "opted_out_categories",
-                    django.contrib.postgres.fields.ArrayField(
-                        base_field=models.CharField(max_length=32),
-                        blank=True,
-                        default=list,
-                        size=None,
-                    ),
-                ),
-                (
-                    "newsletter",
-                    models.CharField(
-                        choices=[
-                            ("none", "Not subscribed"),
-                            ("pending", "Waiting for confirmation"),
-                            ("confirmed", "Subscribed"),
-                        ],
-                        default="none",
-                        max_length=16,
-                    ),
-                ),
-                ("timezone", models.CharField(blank=True, default="", max_length=64)),
-                ("suppressed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "suppression_reason",
-                    models.CharField(blank=True, default="", max_length=64),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email', models.EmailField(max_length=254, unique=True)),
+                ('marketing_opt_out', models.BooleanField(default=False)),
+                ('opted_out_categories', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=32), blank=True, default=list, size=None)),
+                ('newsletter', models.CharField(choices=[('none', 'Not subscribed'), ('pending', 'Waiting for confirmation'), ('confirmed', 'Subscribed')], default='none', max_length=16)),
+                ('timezone', models.CharField(blank=True, default='', max_length=64)),
+                ('suppressed_at', models.DateTimeField(blank=True, null=True)),
+                ('suppression_reason', models.CharField(blank=True, default='', max_length=64)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AlterField(
-            model_name="sendattempt",
-            name="outcome",
-            field=models.CharField(
-                choices=[
-                    ("sent", "Sent"),
-                    ("skipped", "Skipped"),
-                    ("retry", "Will retry"),
-                    ("deferred", "Delayed by the sending policy"),
-                    ("failed", "Failed"),
-                ],
-                max_length=16,
-            ),
+            model_name='sendattempt',
+            name='outcome',
+            field=models.CharField(choices=[('sent', 'Sent'), ('skipped', 'Skipped'), ('retry', 'Will retry'), ('deferred', 'Delayed by the sending policy'), ('failed', 'Failed')], max_length=16),
         ),
         migrations.CreateModel(
-            name="ConsentEvent",
+            name='ConsentEvent',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[
-                            ("granted", "Granted"),
-                            ("withdrawn", "Withdrawn"),
-                            ("requested", "Requested (waiting for confirmation)"),
-                            ("suppressed", "Suppressed by the mail provider"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("scope", models.CharField(max_length=32)),
-                ("source", models.CharField(max_length=32)),
-                ("detail", models.CharField(blank=True, default="", max_length=255)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "contact",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="consent_events",
-                        to="saleor_ecrm.EmailContact",
-                    ),
-                ),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('action', models.CharField(choices=[('granted', 'Granted'), ('withdrawn', 'Withdrawn'), ('requested', 'Requested (waiting for confirmation)'), ('suppressed', 'Suppressed by the mail provider')], max_length=16)),
+                ('scope', models.CharField(max_length=32)),
+                ('source', models.CharField(max_length=32)),
+                ('detail', models.CharField(blank=True, default='', max_length=255)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to='saleor_ecrm.EmailContact')),
             ],
             options={
-                "ordering": ["contact_id", "created_at", "id"],
+                'ordering': ['contact_id', 'created_at', 'id'],
             },
         ),
     ]

@@ -4,90 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("saleor_ecrm", "0002_preferences"),
+        ('saleor_ecrm', '0002_preferences'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CoPurchaseModel",
+            name='CoPurchaseModel',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("orders_counted", models.PositiveIntegerField(default=0)),
-                ("last_order_id", models.PositiveIntegerField(default=0)),
-                ("rebuilt_at", models.DateTimeField(blank=True, null=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('orders_counted', models.PositiveIntegerField(default=0)),
+                ('last_order_id', models.PositiveIntegerField(default=0)),
+                ('rebuilt_at', models.DateTimeField(blank=True, null=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name="ProductPair",
+            name='ProductPair',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("product_a", models.IntegerField()),
-                ("product_b", models.IntegerField()),
-                ("support", models.PositiveIntegerField()),
-                ("llr", models.FloatField(default=0.0)),
-                ("score", models.FloatField(default=0.0)),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('product_a', models.IntegerField()),
+                ('product_b', models.IntegerField()),
+                ('support', models.PositiveIntegerField()),
+                ('llr', models.FloatField(default=0.0)),
+                ('score', models.FloatField(default=0.0)),
             ],
         ),
         migrations.CreateModel(
-            name="ProductPopularity",
+            name='ProductPopularity',
             fields=[
-                (
-                    "id",
-                    models.AutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("product_id", models.IntegerField(unique=True)),
-                ("category_id", models.IntegerField(blank=True, null=True)),
-                ("orders", models.PositiveIntegerField()),
+                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('product_id', models.IntegerField(unique=True)),
+                ('category_id', models.IntegerField(blank=True, null=True)),
+                ('orders', models.PositiveIntegerField()),
             ],
         ),
         migrations.AddIndex(
-            model_name="productpopularity",
-            index=models.Index(
-                fields=["-orders", "product_id"], name="ecrm_pop_orders_idx"
-            ),
+            model_name='productpopularity',
+            index=models.Index(fields=['-orders', 'product_id'], name='ecrm_pop_orders_idx'),
         ),
         migrations.AddIndex(
-            model_name="productpopularity",
-            index=models.Index(
-                fields=["category_id", "-orders", "product_id"],
-                name="ecrm_pop_category_idx",
-            ),
+            model_name='productpopularity',
+            index=models.Index(fields=['category_id', '-orders', 'product_id'], name='ecrm_pop_category_idx'),
         ),
         migrations.AddIndex(
-            model_name="productpair",
-            index=models.Index(
-                condition=models.Q(score__gt=0),
-                fields=["product_a", "-score"],
-                name="ecrm_pair_lookup_idx",
-            ),
+            model_name='productpair',
+            index=models.Index(condition=models.Q(score__gt=0), fields=['product_a', '-score'], name='ecrm_pair_lookup_idx'),
         ),
         migrations.AddConstraint(
-            model_name="productpair",
-            constraint=models.UniqueConstraint(
-                fields=("product_a", "product_b"), name="ecrm_pair_unique"
-            ),
+            model_name='productpair',
+            constraint=models.UniqueConstraint(fields=('product_a', 'product_b'), name='ecrm_pair_unique'),
         ),
     ]

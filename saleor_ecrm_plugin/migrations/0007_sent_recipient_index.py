@@ -7,6 +7,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("saleor_ecrm", "0006_back_in_stock"),
     ]
