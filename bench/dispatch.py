@@ -15,8 +15,8 @@ A. Throughput: the same N prepared messages (default 2,000) to the same local SM
       pre-rendered subject and bodies,
    3. raw smtplib: one connection, ``sendmail`` of the N pre-rendered messages.
    Separately (not the headline): ``--processes`` dispatcher processes on the same N
-   rows at once. Then the cost per email of each stage (render, MIME, SMTP, the
-   ``sent`` mark), timed alone: the floor of one dispatcher process.
+   rows at once. Then the cost per email of each stage (render, MIME, SMTP,
+   delivery, the ``sent`` mark), timed alone: one email's path, stage after stage.
 B. The cost of one ``claim_due_sends(limit=500)`` with 10k, 100k and 1M ledger rows.
 
 The database named by ``DATABASE_URL`` is created and migrated when missing, and its
@@ -541,8 +541,8 @@ STAGE_SAMPLE = 500
 
 def stage_costs(count: int, sink: SmtpSink) -> Dict[str, float]:
     """Milliseconds per email of the stages every sent email goes through, each
-    timed alone over the same sends, in this process: what one dispatcher process
-    cannot go below."""
+    timed alone over the same sends, in this process: one email's path, stage after
+    stage (the dispatcher's threads overlap the stages' waits)."""
     from saleor_ecrm_plugin import inlining
     from saleor_ecrm_plugin.delivery import Courier
     from saleor_ecrm_plugin.dispatcher import claim_due_sends, finish_sent, load_context

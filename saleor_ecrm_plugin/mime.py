@@ -165,7 +165,7 @@ def _headers(message: EmailMultiAlternatives) -> Optional[bytes]:
         ("Reply-To", message.reply_to),
     ):
         if values:
-            pairs.append((name, extra.get(name, ", ".join(str(v) for v in values))))
+            pairs.append((name, ", ".join(str(v) for v in values)))
     if "date" not in names:
         pairs.append(("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
     if "message-id" not in names:
