@@ -655,7 +655,7 @@ INSERT INTO {table} (program, step, recipient, subject_type, subject_id, due_at,
 SELECT %(program)s, 'ping', 'customer' || g || '@example.org', 'bench', g::text,
     r.due_at, r.status, 'bench:ping:' || g, '{{}}'::jsonb,
     CASE WHEN r.status = 'planned' THEN 0 ELSE 1 END,
-    r.due_at, '', '',
+    CASE WHEN r.status = 'planned' THEN r.due_at END, '', '',
     CASE WHEN r.status = 'skipped' THEN 'checkout_converted' ELSE '' END,
     CASE WHEN r.status = 'sent' THEN '<ecrm.' || g || '@shop.example.com>' ELSE '' END,
     CASE WHEN r.status = 'sent' THEN r.due_at END,
@@ -680,8 +680,8 @@ CROSS JOIN LATERAL (
 
 # Hands the claimed rows back as they were: planned and due.
 RESET_SQL = """
-UPDATE {table} SET status = 'planned', lease_token = '', next_attempt_at = due_at,
-    attempts = 0
+UPDATE {table} SET status = 'planned', lease_token = '', lease_expires_at = NULL,
+    next_attempt_at = due_at, attempts = 0
 WHERE lease_token = %s
 """
 
@@ -832,7 +832,7 @@ def bench_claims(args: argparse.Namespace) -> None:
         f"{'met' if growth <= TARGET_CLAIM_GROWTH else 'MISSED'})"
     )
     if plan:
-        uses = any("ecrm_send_open_due_idx" in line for line in plan[1:])
+        uses = any("ecrm_send_due_idx" in line for line in plan[1:])
         print(
             f"\n  EXPLAIN (ANALYZE, BUFFERS) of the claim's SELECT at {largest:,} rows:"
         )
@@ -840,8 +840,7 @@ def bench_claims(args: argparse.Namespace) -> None:
         for line in plan[1:]:
             print(f"    {line}")
         print(
-            "  uses the partial index ecrm_send_open_due_idx: "
-            f"{'yes' if uses else 'NO'}"
+            "  uses the partial index ecrm_send_due_idx: " f"{'yes' if uses else 'NO'}"
         )
     if not args.keep:
         from saleor_ecrm_plugin.models import ScheduledSend, SendAttempt

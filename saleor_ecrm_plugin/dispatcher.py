@@ -1,10 +1,13 @@
 """Claim due sends, re-check, render, deliver, record. Safe to run anywhere at once.
 
 Claiming: one short transaction selects due rows with ``FOR UPDATE SKIP LOCKED`` and
-marks them ``sending`` under a random lease token, with ``next_attempt_at`` moved to
-the end of the lease. Concurrent dispatchers skip each other's rows. A dispatcher that
-dies leaves its rows ``sending``; once the lease has expired they are due again and
-another dispatcher takes them over.
+marks them ``sending`` under a random lease token, until ``lease_expires_at``.
+Concurrent dispatchers skip each other's rows. A dispatcher that dies leaves its rows
+``sending``; once the lease has expired they are due again and another dispatcher
+takes them over. The claim writes no indexed column (``next_attempt_at`` keeps the
+due time), so it is a HOT update whose cost does not grow with the ledger; the price
+is that a claim's index scan steps over the rows other loops are sending (at most
+threads x batch size per process) before it finds free ones.
 
 Finishing: every outcome is written with ``WHERE id = … AND lease_token = …``, so a
 dispatcher that lost its lease cannot overwrite the newer holder's result, and a
@@ -47,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .config import EcrmSettings, default_configuration, parse_configuration
@@ -55,7 +58,6 @@ from .constants import DEFAULT_ACTIVE, PLUGIN_ID
 from .delivery import Courier
 from .errors import PermanentSendError, SendError, TransientSendError, UnknownProgram
 from .models import (
-    OPEN_STATUSES,
     AttemptOutcome,
     ChoiceValue,
     ScheduledSend,
@@ -131,18 +133,22 @@ def claim_due_sends(
     now = now or timezone.now()
     token = uuid.uuid4().hex
     expires_at = now + timedelta(seconds=lease_seconds)
+    free = Q(status=SendStatus.PLANNED) | Q(
+        status=SendStatus.SENDING, lease_expires_at__lte=now
+    )
     with transaction.atomic():
         ids = list(
             ScheduledSend.objects.select_for_update(skip_locked=True)
-            .filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
+            .filter(free, next_attempt_at__lte=now)
             .order_by("next_attempt_at")
             .values_list("id", flat=True)[:limit]
         )
         if ids:
+            # only unindexed columns: a HOT update (see models.py)
             ScheduledSend.objects.filter(id__in=ids).update(
                 status=SendStatus.SENDING,
                 lease_token=token,
-                next_attempt_at=expires_at,
+                lease_expires_at=expires_at,
                 attempts=F("attempts") + 1,
                 updated_at=now,
             )
@@ -362,6 +368,8 @@ def _finish(
 ) -> Attempt:
     now = timezone.now()
     fields["lease_token"] = ""
+    fields["lease_expires_at"] = None
+    fields.setdefault("next_attempt_at", None)  # closed, unless planned again
     fields["updated_at"] = now
     updated = _update_held_row(send.id, token, fields)
     if not updated:
@@ -472,7 +480,7 @@ def release(sends: List[ScheduledSend], token: str) -> int:
     ).update(
         status=SendStatus.PLANNED,
         lease_token="",
-        next_attempt_at=timezone.now(),
+        lease_expires_at=None,  # next_attempt_at still holds the due time
         attempts=F("attempts") - 1,
         updated_at=timezone.now(),
     )

@@ -96,4 +96,9 @@ def cancel_pending(
         subject_type=subject_type,
         subject_id=subject_id,
         status=SendStatus.PLANNED,
-    ).update(status=SendStatus.CANCELLED, skip_reason=reason, updated_at=timezone.now())
+    ).update(
+        status=SendStatus.CANCELLED,
+        skip_reason=reason,
+        next_attempt_at=None,  # closed: out of the due index
+        updated_at=timezone.now(),
+    )

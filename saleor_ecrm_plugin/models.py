@@ -8,10 +8,17 @@ A planned email is one :class:`ScheduledSend` row. Its life:
        +--transient error-+
     planned --program cancels (e.g. the customer bought)--> cancelled
 
-``next_attempt_at`` is the one time column the dispatcher reads. For a planned row it
-is when the row is due; for a row being sent it is when the worker's lease expires,
-after which another worker may take the row over. Claiming therefore reads one
-partial index (rows still to do, ordered by that time) and costs O(due rows).
+``next_attempt_at`` is when an open row (planned or sending) is due; it is NULL once
+the row is closed (sent, skipped, failed, cancelled). Claiming reads one partial index
+(``next_attempt_at IS NOT NULL``: open rows only, in due order) and costs O(due rows).
+
+A claimed row is ``sending`` under a lease: ``lease_token`` names the claim,
+``lease_expires_at`` is when another worker may take the row over. The claim changes
+only columns that no index reads (status, lease, attempts), so PostgreSQL writes it
+as a HOT update in the row's own page (the table keeps room for that: fillfactor 80)
+without touching any index, and its cost does not grow with the ledger's size. Hence
+no index may name ``status``: the indexes' conditions use ``next_attempt_at`` and
+``sent_at``, which only the row's outcome changes.
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ class SendStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-#: statuses a dispatcher may still pick up (``sending`` only once its lease expired)
+#: statuses of rows not closed yet (``next_attempt_at`` set); a dispatcher picks up a
+#: ``sending`` row only once its lease has expired
 OPEN_STATUSES = (SendStatus.PLANNED, SendStatus.SENDING)
 
 
@@ -55,9 +63,12 @@ class ScheduledSend(models.Model):
     # plain JSON values a program needs at send time (never model instances)
     payload = JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
+    # when an open row is due (NULL once it is closed)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     # random token of the claim in force; a worker only finishes a row it still holds
     lease_token = models.CharField(max_length=32, blank=True, default="")
+    # a sending row's lease: after this another worker may take it over
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     skip_reason = models.CharField(max_length=64, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="")
@@ -69,8 +80,8 @@ class ScheduledSend(models.Model):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
-                name="ecrm_send_open_due_idx",
-                condition=Q(status__in=["planned", "sending"]),
+                name="ecrm_send_due_idx",
+                condition=Q(next_attempt_at__isnull=False),
             ),
             models.Index(
                 fields=["program", "subject_type", "subject_id"],

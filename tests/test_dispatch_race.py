@@ -158,7 +158,7 @@ def test_rows_of_a_dispatcher_that_died_are_sent_once_after_its_lease(
     assert set(still_held.values_list("status", flat=True)) == {SendStatus.SENDING}
 
     # the lease runs out (moved into the past rather than waiting 60 s)
-    still_held.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    still_held.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     report = Dispatcher().run()
     assert (report.claimed, report.sent) == (10, 10)
     assert Dispatcher().run().claimed == 0

@@ -358,3 +358,70 @@ def test_shop_templates_render_as_with_django_render_block(name):
     assert render_email_parts([name], Context(dict(context), autoescape=False)) == (
         expected
     )
+
+
+# --- the ledger's shape: the claim touches no index, closed rows leave the due index
+
+
+def _update_counts() -> tuple:
+    """This transaction's (updates, HOT updates) of the ledger table, so far."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+            " WHERE relname = %s",
+            [ScheduledSend._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return tuple(row) if row else (0, 0)
+
+
+def test_a_claim_is_a_hot_update_that_writes_no_index():
+    """PostgreSQL writes an update HOT (in the row's page, no index entry) only when
+    no indexed column changed and the page has room: a few rows of one page here
+    (the table keeps 20 % of a page free; in one transaction the old versions
+    cannot be pruned yet). An index naming a column the claim changes makes it 0."""
+    plan_pings(40)
+    before = _update_counts()
+    claim = claim_due_sends(limit=3, lease_seconds=60)
+    updates, hot = (a - b for a, b in zip(_update_counts(), before))
+
+    assert len(claim.sends) == 3
+    assert (updates, hot) == (3, 3)
+    for send in claim.sends:
+        assert send.status == SendStatus.SENDING
+        assert send.lease_expires_at == claim.expires_at
+        assert send.next_attempt_at == send.due_at  # the due time is kept
+
+
+def test_closed_rows_leave_the_due_index_and_reopened_rows_keep_their_turn(
+    smtp_server,
+):
+    from django.db import connection
+
+    plan_pings(3)
+    claim = claim_due_sends(limit=3, lease_seconds=60)
+    claim.expires_at = timezone.now()  # the batch hands everything back...
+    with Courier() as courier:
+        Dispatcher(lease_seconds=60)._process(claim, load_context(), courier)
+    for send in ScheduledSend.objects.all():
+        assert (send.status, send.lease_expires_at) == (SendStatus.PLANNED, None)
+        assert send.next_attempt_at == send.due_at  # ...in its place in the queue
+
+    assert Dispatcher().run().sent == 3
+    for send in ScheduledSend.objects.all():
+        assert send.status == SendStatus.SENT
+        assert (send.next_attempt_at, send.lease_expires_at, send.lease_token) == (
+            None,
+            None,
+            "",
+        )
+    # the indexes' conditions name no status: a status change can stay a HOT update
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
+            [ScheduledSend._meta.db_table],
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert definitions and not [d for d in definitions if "status" in d]
