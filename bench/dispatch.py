@@ -488,17 +488,23 @@ def print_throughput(runs: Dict[str, List[Run]], count: int) -> None:
         low = min(r.rate for r in method_runs)
         high = max(r.rate for r in method_runs)
         print(f"    {name:<16} {rates[name]:8.0f} msg/s   (range {low:.0f}-{high:.0f})")
-    vs_po = rates["ours"] / rates["post-office"]
-    vs_raw = rates["ours"] / rates["raw smtplib"]
-    print(
-        f"    ours / post-office = {vs_po:5.2f}x   "
-        f"(target >= {TARGET_VS_POST_OFFICE}x: "
-        f"{'met' if vs_po >= TARGET_VS_POST_OFFICE else 'MISSED'})"
-    )
-    print(
-        f"    ours / raw smtplib = {vs_raw:5.2f}x   (target >= {TARGET_VS_RAW}x: "
-        f"{'met' if vs_raw >= TARGET_VS_RAW else 'MISSED'})"
-    )
+    # The machine's speed drifts from one minute to the next: a round's methods run
+    # one after the other, so the ratio within each round is the drift-proof figure
+    # and the verdict is on the median of those; the ratio of the medians is shown too.
+    for other, target in (
+        ("post-office", TARGET_VS_POST_OFFICE),
+        ("raw smtplib", TARGET_VS_RAW),
+    ):
+        paired = [
+            ours.rate / theirs.rate for ours, theirs in zip(runs["ours"], runs[other])
+        ]
+        ratio = statistics.median(paired)
+        print(
+            f"    ours / {other:<11} = {ratio:5.2f}x   (target >= {target}x: "
+            f"{'met' if ratio >= target else 'MISSED'})   median of the rounds' "
+            f"ratios {' '.join(f'{r:.2f}' for r in paired)}; "
+            f"ratio of the medians {rates['ours'] / rates[other]:.2f}x"
+        )
     scaled = [name for name in rates if name.startswith("ours x")]
     for name in scaled:
         print(
