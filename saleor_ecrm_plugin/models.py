@@ -43,11 +43,6 @@ class SendStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-#: statuses of rows not closed yet (``next_attempt_at`` set); a dispatcher picks up a
-#: ``sending`` row only once its lease has expired
-OPEN_STATUSES = (SendStatus.PLANNED, SendStatus.SENDING)
-
-
 class ScheduledSend(models.Model):
     program = models.CharField(max_length=64)
     step = models.CharField(max_length=64)
