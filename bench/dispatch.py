@@ -684,6 +684,9 @@ CROSS JOIN LATERAL (
 ) AS r
 """
 
+# the partial index the claim's SELECT should read (models.ScheduledSend.Meta)
+DUE_INDEX = "ecrm_send_due_idx"
+
 # Hands the claimed rows back as they were: planned and due.
 RESET_SQL = """
 UPDATE {table} SET status = 'planned', lease_token = '', lease_expires_at = NULL,
@@ -838,16 +841,14 @@ def bench_claims(args: argparse.Namespace) -> None:
         f"{'met' if growth <= TARGET_CLAIM_GROWTH else 'MISSED'})"
     )
     if plan:
-        uses = any("ecrm_send_due_idx" in line for line in plan[1:])
+        uses = any(DUE_INDEX in line for line in plan[1:])
         print(
             f"\n  EXPLAIN (ANALYZE, BUFFERS) of the claim's SELECT at {largest:,} rows:"
         )
         print(f"    {plan[0]}")
         for line in plan[1:]:
             print(f"    {line}")
-        print(
-            "  uses the partial index ecrm_send_due_idx: " f"{'yes' if uses else 'NO'}"
-        )
+        print(f"  uses the partial index {DUE_INDEX}: {'yes' if uses else 'NO'}")
     if not args.keep:
         from saleor_ecrm_plugin.models import ScheduledSend, SendAttempt
 
