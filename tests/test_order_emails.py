@@ -101,6 +101,10 @@ def test_checkout_complete_sends_the_confirmation_with_cross_sell(
 
     # the CSS is inlined; only the small-screen rules stay in a <style>
     assert re.search(r'<td class="main" style="[^"]*padding: 28px', html)
+    # the rules of tables.css too, which only emails with tables include
+    assert re.search(r'class="lines"[^>]*style="[^"]*border-collapse: collapse', html)
+    assert re.search(r'class="totals"[^>]*style="[^"]*margin-top: 8px', html)
+    assert re.search(r'<td class="product" style="[^"]*width: 25%', html)
     assert re.findall(r"<style[^>]*>", html) == ['<style data-css-inline="keep">']
 
     # the order was counted into the recommendation model after commit
@@ -230,6 +234,8 @@ def test_every_order_template_renders_with_saleors_context(full_order, template)
     assert MISSING not in message.subject + message.body + html
     assert "Test Shop" in html and 'class="brand"' in html  # the shared layout
     assert 'style="' in main_content(html)  # inlined CSS
+    if 'class="lines"' in html:  # the order lines, styled by tables.css
+        assert re.search(r'class="lines"[^>]*style="[^"]*border-collapse', html)
 
 
 @pytest.mark.django_db
