@@ -9,7 +9,9 @@ open connection, with one difference: an address that is a plain dot-atom
 ``local@domain`` (every address the plugin plans) is not run through
 ``sanitize_address``, which would return it unchanged, and the sender's address is
 sanitized once per run. Parsing the two addresses cost a fifth of the CPU of an
-email. Any other backend, a subclass of Django's included, gets ``send_messages``.
+email. The SMTP transaction itself is smtplib's ``sendmail`` without parsing those
+addresses a second time (:func:`send_mail_transaction`). Any other backend, a
+subclass of Django's included, gets ``send_messages``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 import smtplib
 import socket
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -96,12 +98,79 @@ def _smtp_send(backend: DjangoSmtpBackend, message: EmailMessage) -> int:
         return 0
     encoding = message.encoding or settings.DEFAULT_CHARSET
     with backend._lock:
-        backend.connection.sendmail(
+        send_mail_transaction(
+            backend.connection,
             envelope_address(message.from_email, encoding),
             [envelope_address(address, encoding) for address in recipients],
             message.message().as_bytes(linesep="\r\n"),
         )
     return 1
+
+
+_LINE_START_DOT = re.compile(rb"(?m)^\.")
+
+
+def send_mail_transaction(
+    smtp: smtplib.SMTP, sender: str, recipients: List[str], data: bytes
+) -> Dict[str, Tuple[int, bytes]]:
+    """``smtp.sendmail(sender, recipients, data)`` for a message of bytes with CRLF
+    line ends: the same commands, replies and exceptions (Python 3.8-3.11's
+    ``sendmail``), with two costs left out. smtplib writes each address through
+    ``quoteaddr``, which parses it with ``email.utils.parseaddr``; a plain
+    ``local@domain`` (what :func:`envelope_address` returns for every address the
+    plugin plans) is written as ``<local@domain>``, what ``quoteaddr`` returns for
+    it. And the message is scanned for lines starting with a dot (to double it)
+    only when it has such a line. Together a twentieth of an email's CPU."""
+    smtp.ehlo_or_helo_if_needed()
+    options = ""
+    if smtp.does_esmtp and smtp.has_extn("size"):
+        options = f" size={len(data)}"
+    code, reply = smtp.docmd("mail", f"FROM:{_quoted(sender)}{options}")
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused: Dict[str, Tuple[int, bytes]] = {}
+    for recipient in recipients:
+        code, reply = smtp.docmd("rcpt", f"TO:{_quoted(recipient)}")
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+        if code == 421:
+            smtp.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        _abandon(smtp, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    if data.startswith(b".") or b"\n." in data:
+        data = _LINE_START_DOT.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    smtp.send(data + b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
+
+
+def _quoted(address: str) -> str:
+    if _PLAIN_ADDRESS.match(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as ``sendmail`` does: close on 421, else reset the
+    transaction (a server already gone is left closed)."""
+    if code == 421:
+        smtp.close()
+        return
+    try:
+        smtp.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
 
 
 def classify_failure(exc: BaseException) -> Exception:

@@ -30,6 +30,7 @@ import binascii
 import email
 import random
 import re
+import time
 from email.header import Header
 from email.utils import formatdate, getaddresses, make_msgid
 from functools import lru_cache
@@ -47,6 +48,7 @@ from django.core.mail.message import (
 
 CRLF = b"\r\n"
 FOLD_AT = 78
+HEADER_LINE = 76  # email.header.MAXLINELEN
 _NEWLINES = re.compile(r"\r\n|\r")
 
 
@@ -167,7 +169,7 @@ def _headers(message: EmailMultiAlternatives) -> Optional[bytes]:
         if values:
             pairs.append((name, ", ".join(str(v) for v in values)))
     if "date" not in names:
-        pairs.append(("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
+        pairs.append(("Date", _date(settings.EMAIL_USE_LOCALTIME)))
     if "message-id" not in names:
         pairs.append(("Message-ID", make_msgid(domain=DNS_NAME)))
     pairs += [(name, value) for name, value in extra.items() if name.lower() != "from"]
@@ -208,9 +210,31 @@ def _encoded_addresses(value: str) -> str:
     return ", ".join(sanitize_address(addr, "utf-8") for addr in getaddresses((value,)))
 
 
-@lru_cache(maxsize=1024)
 def _ascii_subject(name: str, value: str) -> str:
+    # what Header returns for a value that fits on the first line: the value
+    if len(name) + 2 + len(value) <= HEADER_LINE and "=?" not in value:
+        return value
+    return _folded_subject(name, value)
+
+
+@lru_cache(maxsize=1024)
+def _folded_subject(name: str, value: str) -> str:
     return Header(value, header_name=name).encode(linesep="\r\n")
+
+
+# (second, localtime) -> the Date header's value, for every email of that second
+_dates: Tuple[Tuple[int, bool], str] = ((0, False), "")
+
+
+def _date(localtime: bool) -> str:
+    """``formatdate(localtime=localtime)``: its value changes once a second."""
+    global _dates
+    key = (int(time.time()), localtime)
+    cached_key, value = _dates
+    if cached_key != key:
+        value = formatdate(key[0], localtime=localtime)
+        _dates = (key, value)
+    return value
 
 
 def _fold(line: str) -> Optional[str]:

@@ -37,6 +37,26 @@ class RecordingHandler:
         self.lock = threading.Lock()
         #: if set, called with the envelope; a returned string is the SMTP reply
         self.reply_override: Optional[Callable[[object], Optional[str]]] = None
+        #: if set, called with the address; a returned string refuses it (MAIL FROM
+        #: for mail_override, each RCPT TO for rcpt_override)
+        self.mail_override: Optional[Callable[[str], Optional[str]]] = None
+        self.rcpt_override: Optional[Callable[[str], Optional[str]]] = None
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
+        refusal = self.mail_override(address) if self.mail_override else None
+        if refusal:
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        refusal = self.rcpt_override(address) if self.rcpt_override else None
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         if self.reply_override is not None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import email
 import email.message
 import email.policy
+from email.header import Header
+from email.utils import formatdate
 from typing import Any, Dict, List, Tuple
+from unittest import mock
 
 import pytest
 from django.core.mail import BadHeaderError, EmailMessage, EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
+from saleor_ecrm_plugin import mime
 from saleor_ecrm_plugin.delivery import envelope_address
 from saleor_ecrm_plugin.mime import BuiltMessage, EcrmEmailMessage
 
@@ -434,3 +438,25 @@ def test_adopt_leaves_a_message_of_another_class_unchanged():
 )
 def test_envelope_address_equals_django_sanitize_address(address):
     assert envelope_address(address, "utf-8") == sanitize_address(address, "utf-8")
+
+
+SUBJECT_WORDS = ["Your", "order", "#1042", "has", "shipped,", "Ada!", "=", "(tracking)"]
+
+
+@pytest.mark.parametrize("length", range(0, 96, 3))
+@pytest.mark.parametrize("spacing", ["single", "double", "padded"])
+def test_ascii_subject_is_what_header_encodes(length, spacing):
+    """The short-subject shortcut returns what email.header.Header returns."""
+    words = (SUBJECT_WORDS * 12)[: length // 4 + 1]
+    value = ("  " if spacing == "double" else " ").join(words)[:length]
+    if spacing == "padded":
+        value = f" {value} "
+    expected = Header(value, header_name="Subject").encode(linesep="\r\n")
+    assert mime._ascii_subject("Subject", value) == expected
+
+
+def test_date_header_is_formatdate_of_the_second():
+    for now in (1_800_000_000.2, 1_800_000_000.9, 1_800_000_001.0):
+        with mock.patch("time.time", return_value=now):
+            assert mime._date(False) == formatdate(int(now), localtime=False)
+            assert mime._date(True) == formatdate(int(now), localtime=True)
