@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from typing import Dict, List
+from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.template import Context, Template
+from django.utils import translation
 from saleor.order import emails
 from templated_email import get_connection
 
@@ -321,3 +324,16 @@ def test_without_css_inline_the_html_goes_out_as_rendered(monkeypatch):
     assert 'style="color: red;"' in inlining.inline_css(html)
     monkeypatch.setattr(inlining, "css_inline", None)
     assert inlining.inline_css(html) == html
+
+
+def test_in_language_switches_only_when_the_language_differs():
+    source = (
+        "{% load i18n ecrm %}{% in_language lang %}{% get_current_language as x %}"
+        "{{ x }}{% endin_language %}/{% get_current_language as y %}{{ y }}"
+    )
+    template = Template(source)
+    with translation.override("en"):
+        assert template.render(Context({"lang": "fr"})) == "fr/en"
+        with mock.patch.object(translation, "activate") as activate:
+            assert template.render(Context({"lang": "en"})) == "en/en"
+        activate.assert_not_called()
