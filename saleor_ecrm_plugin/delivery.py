@@ -158,6 +158,12 @@ def send_mail_transaction(
 def _quoted(address: str) -> str:
     if _PLAIN_ADDRESS.match(address):
         return f"<{address}>"
+    return _quoteaddr(address)
+
+
+@lru_cache(maxsize=256)
+def _quoteaddr(address: str) -> str:
+    # a sender with a name ("Shop <hello@shop.example.com>"): the same every email
     return smtplib.quoteaddr(address)
 
 

@@ -7,7 +7,7 @@ from email.headerregistry import Address
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from .errors import RenderingError
@@ -81,4 +81,8 @@ def render_send(
         raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
+    if type(message) is EmailMultiAlternatives:
+        # built here a moment ago: made an EcrmEmailMessage in place, not copied
+        message.__class__ = EcrmEmailMessage
+        return message
     return EcrmEmailMessage.adopt(message)
