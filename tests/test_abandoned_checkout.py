@@ -133,6 +133,8 @@ def test_a_completed_checkout_gets_step_one_and_then_nothing(
     assert f"https://shop.example.com/cart/{token}/" in text
     assert 'src="http://shop.example.com/media/products/tent.jpg"' in html
     assert html.count('class="cart-line"') == 2
+    # the cart's table styled by includes/tables.css, inlined
+    assert re.search(r'class="lines"[^>]*style="[^"]*border-collapse: collapse', html)
     assert "SAVE" not in text and "off your order" not in text  # no voucher yet
 
     order_id = complete_checkout(api_client, checkout)

@@ -7,6 +7,7 @@ MANAGE_PRODUCTS; "sold" units are allocations of Saleor's order lines.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
@@ -180,6 +181,8 @@ def test_waves_follow_the_stock_that_came_back(tent, product_manager, smtp_serve
     assert f'href="{product_url}"' in html and "$120.00" in html
     assert 'src="http://shop.example.com/media/products/tent.jpg"' in html
     assert "Order now" in html
+    # the product card styled by includes/tables.css, inlined
+    assert re.search(r'class="products"[^>]*style="[^"]*border-collapse', html)
 
     # the same tick again, or before the interval: no second wave
     assert run_detection().waves == 0
