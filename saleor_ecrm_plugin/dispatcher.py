@@ -24,6 +24,13 @@ email an event can make pointless (the cart reminder, made pointless by the orde
 holds a lock there that the event's hook also takes, so the event either waits for
 the delivery or is seen by the re-check.
 
+The frequency cap: a capped send counts the address's recent ``sent`` rows, so two
+loops sending to one address at once could both find room under the cap. Such a
+send's count, delivery and ``sent`` mark run in one transaction holding an advisory
+lock on the address (``recipient_lock``): the second loop waits, then counts the
+first one's email. Its mark commits with that transaction, one round-trip later
+than an uncapped send's.
+
 Threads: a run has ``threads`` claim loops (``ECRM_DISPATCH_THREADS``, default 16),
 each with its own claims (``DEFAULT_BATCH_SIZE`` rows at a time), database connection
 and SMTP connection, as separate workers would have. Every rule above holds per
@@ -44,10 +51,12 @@ import random
 import threading
 import time
 import uuid
+import zlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
@@ -68,11 +77,13 @@ from .models import (
 from .preferences.policy import (
     RecipientContacts,
     consent_skip_reason,
+    frequency_cap_applies,
     postpone_until,
 )
 
 if TYPE_CHECKING:
     from .host.saleor210 import ShopInfo
+    from .programs.base import Program
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +170,28 @@ def claim_due_sends(
     )
     sends.sort(key=lambda send: send.due_at)
     return Claim(token=token, expires_at=expires_at, sends=sends)
+
+
+#: the first key of the two-key advisory locks the dispatcher takes on addresses
+ADDRESS_LOCK_SPACE = 0x45434D  # "ECM"
+
+
+@contextmanager
+def recipient_lock(recipient: str) -> Iterator[None]:
+    """A transaction that holds a lock on ``recipient``'s address until it ends.
+
+    ``pg_advisory_xact_lock`` on (``ADDRESS_LOCK_SPACE``, CRC-32 of the address in
+    lower case): the same key in every process; two addresses sharing a checksum
+    only wait for each other."""
+    key = zlib.crc32(recipient.strip().lower().encode("utf-8"))
+    if key >= 2**31:  # int4, as PostgreSQL's two-key form takes
+        key -= 2**32
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [ADDRESS_LOCK_SPACE, key]
+            )
+        yield
 
 
 def retry_delay(attempts: int, base_seconds: int) -> timedelta:
@@ -277,7 +310,6 @@ class Dispatcher:
         contacts: Optional[RecipientContacts] = None,
     ) -> Attempt:
         from .programs.registry import get_program
-        from .rendering import render_send
 
         settings = context.settings
         try:
@@ -291,6 +323,25 @@ class Dispatcher:
         reason = consent_skip_reason(send, program, settings, contacts)
         if reason:
             return finish_skipped(send, token, reason)
+        if frequency_cap_applies(program, settings):
+            # the cap's count, the delivery and its mark, one address at a time
+            with recipient_lock(send.recipient):
+                return self._send_now(send, token, program, context, courier, contacts)
+        return self._send_now(send, token, program, context, courier, contacts)
+
+    def _send_now(
+        self,
+        send: ScheduledSend,
+        token: str,
+        program: Program,
+        context: SendContext,
+        courier: Courier,
+        contacts: Optional[RecipientContacts],
+    ) -> Attempt:
+        """Quiet hours and the cap, then re-check, render, deliver, record."""
+        from .rendering import render_send
+
+        settings = context.settings
         until = postpone_until(send, program, settings, timezone.now(), contacts)
         if until is not None:
             return finish_deferred(send, token, until)

@@ -8,6 +8,7 @@ dispatcher runs one loop on the caller's connection instead.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from typing import Any, List
 
@@ -18,7 +19,7 @@ from saleor_ecrm_plugin import dispatcher as dispatcher_module
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import ScheduledSend, SendAttempt, SendStatus
 from tests.conftest import configure_plugin
-from tests.programs import plan_pings
+from tests.programs import plan_pings, plan_promo
 
 ROWS = 300
 THREADS = 4
@@ -191,3 +192,47 @@ def test_an_exception_in_one_loop_is_raised_by_run(shop, smtp_server, monkeypatc
         SendStatus.SENT
     }
     assert SendAttempt.objects.count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("cap", ["1/7", ""])
+def test_the_frequency_cap_holds_when_two_loops_send_to_one_address(
+    shop, smtp_server, monkeypatch, cap
+):
+    """Two capped emails to one address, claimed by two loops at once: with a cap
+    of 1 a week one is sent and the other deferred (the second loop waits for the
+    first one's mark), without a cap both go. Each delivery takes 0.3 s, so the two
+    loops overlap whether or not the address is locked."""
+    configure_plugin(consent_mode="everyone", quiet_hours="", frequency_cap=cap)
+    plan_promo("ada@example.org", "1")
+    plan_promo("Ada@Example.org", "2")
+
+    def slow_delivery(envelope: Any) -> None:
+        time.sleep(0.3)
+        return None
+
+    smtp_server.handler.reply_override = slow_delivery
+    start = threading.Barrier(2)
+    real_claim = dispatcher_module.claim_due_sends
+    seen = threading.local()
+
+    def claim(*args: Any, **kwargs: Any):
+        result = real_claim(*args, **kwargs)
+        if not getattr(seen, "started", False):
+            seen.started = True
+            start.wait(timeout=30)  # both loops hold one row before either sends
+        return result
+
+    monkeypatch.setattr(dispatcher_module, "claim_due_sends", claim)
+
+    report = Dispatcher(batch_size=1, threads=2).run()
+
+    statuses = sorted(ScheduledSend.objects.values_list("status", flat=True))
+    if cap:
+        assert (report.sent, report.deferred) == (1, 1), report
+        assert statuses == [SendStatus.PLANNED, SendStatus.SENT]
+        assert len(smtp_server.messages) == 1
+    else:
+        assert (report.sent, report.deferred) == (2, 0), report
+        assert statuses == [SendStatus.SENT, SendStatus.SENT]
+        assert len(smtp_server.messages) == 2

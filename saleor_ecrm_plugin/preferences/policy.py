@@ -144,6 +144,16 @@ def postpone_until(
     return later if later > now else None
 
 
+def frequency_cap_applies(program: Program, settings: EcrmSettings) -> bool:
+    """Whether :func:`postpone_until` counts this program's sends against the
+    frequency cap (a marketing program, not exempt, with a cap configured)."""
+    return (
+        settings.frequency_cap is not None
+        and program.frequency_capped
+        and CATEGORIES[program.category].marketing
+    )
+
+
 def _cap_allows_at(send: ScheduledSend, cap: FrequencyCap, now: datetime) -> datetime:
     from ..models import ScheduledSend, SendStatus
     from ..programs.registry import all_programs
