@@ -139,7 +139,7 @@ def postpone_until(
                 end += timedelta(days=1)
             later = zone.normalize(end).astimezone(pytz.utc)
     cap = settings.frequency_cap
-    if cap is not None and program.frequency_capped:
+    if cap is not None and frequency_cap_applies(program, settings):
         later = max(later, _cap_allows_at(send, cap, later))
     return later if later > now else None
 
