@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core import signing
-
-from ..preferences.tokens import InvalidToken, load_signed
+from ..preferences.tokens import InvalidToken, dumps, load_signed
 
 REVIEW_SALT = "saleor_ecrm_plugin.reviews.review-link"
 #: a review link works for this long after the email was rendered
@@ -28,7 +26,7 @@ class ReviewClaims:
 
 def make_review_token(order_line_id: object, order_id: object, email: str) -> str:
     payload = {"l": str(order_line_id), "o": str(order_id), "e": email.strip().lower()}
-    return signing.dumps(payload, salt=REVIEW_SALT, compress=True)
+    return dumps(payload, REVIEW_SALT)
 
 
 def read_review_token(token: object) -> ReviewClaims:
