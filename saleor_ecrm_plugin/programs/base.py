@@ -28,6 +28,8 @@ from typing import (
     Sequence,
 )
 
+from .decision import SEND, Decision
+
 if TYPE_CHECKING:
     from ..config import ConfigField, EcrmSettings
     from ..models import ScheduledSend
@@ -90,6 +92,27 @@ class Program:
         a transaction holding the locks that event's hook also takes.
         """
         return nullcontext()
+
+    def recheck(self, send: ScheduledSend, settings: EcrmSettings) -> Decision:
+        """Re-check, right before sending and inside :meth:`send_guard`, that the
+        email is still wanted: :data:`~.decision.SEND` or :func:`~.decision.skip`.
+
+        It writes nothing. The default asks :meth:`skip_reason`."""
+        reason = self.skip_reason(send, settings)
+        return SEND if reason is None else Decision(reason)
+
+    def prepare(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+        """The send's side effects (a voucher to create...) and its template and
+        context, inside :meth:`send_guard` after a :data:`SEND` decision: a failed
+        delivery rolls back what the guard's transaction holds. Default:
+        :meth:`message`."""
+        return self.message(send, settings)
+
+    def replan(
+        self, send: ScheduledSend, settings: EcrmSettings, decision: Decision
+    ) -> None:
+        """Plan again after a skip that asked for it (``decision.replan``), once
+        the skip is recorded. Default: nothing."""
 
     def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
         """Re-check, right before sending, that the email is still wanted.
