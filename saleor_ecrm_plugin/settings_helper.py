@@ -15,10 +15,11 @@ recommendation rebuild to the Celery beat schedule, and the plugin's URLconf
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Dict, MutableMapping, Optional
+
+from django.core.exceptions import ImproperlyConfigured
 
 PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
 APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
@@ -32,15 +33,19 @@ TEMPLATED_EMAIL_BACKEND = "saleor_ecrm_plugin.inlining.CssInliningTemplateBacken
 
 
 def templates_dir() -> Path:
-    """``templates/``: beside the package in a checkout, else the installed copy."""
-    candidates = [
-        Path(__file__).resolve().parent.parent / "templates",
-        Path(sys.prefix) / "share" / "saleor_ecrm_plugin" / "templates",
-    ]
+    """The plugin's ``templates/`` folder: page, email and GraphQL playground templates.
+
+    An installed wheel carries it inside the package (``saleor_ecrm_plugin/templates``,
+    whatever the install prefix: a venv, ``--user``, a system site-packages); a
+    checkout, editable install included, has it at the repository's root, beside the
+    package. Raises ``ImproperlyConfigured`` when neither holds it.
+    """
+    package = Path(__file__).resolve().parent
+    candidates = [package / "templates", package.parent / "templates"]
     for candidate in candidates:
-        if (candidate / "templated_email").is_dir():
+        if (candidate / "templated_email" / "ecrm").is_dir():
             return candidate
-    raise RuntimeError(
+    raise ImproperlyConfigured(
         "saleor_ecrm_plugin: templates/ not found in " + ", ".join(map(str, candidates))
     )
 
