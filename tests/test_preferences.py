@@ -19,6 +19,7 @@ from saleor_ecrm_plugin.ledger import PlannedSend, plan_send
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.preferences import service, tokens
 from saleor_ecrm_plugin.preferences.models import (
+    ConsentAction,
     ConsentEvent,
     EmailContact,
     NewsletterStatus,
@@ -348,3 +349,63 @@ def test_a_hard_bounce_reported_by_the_provider_stops_marketing(shop, smtp_serve
         "suppressed"
     }
     assert smtp_server.messages == []
+
+
+def test_newsletter_status_and_category_agree_at_every_step(shop, smtp_server):
+    """``emailPreferences`` answers the newsletter status and the newsletter
+    category alike: subscribed only for a confirmed subscription still on."""
+    configure_plugin(**OPEN)
+    token = make_preferences_token("ada@example.org")
+    api = ApiClient()
+
+    def newsletter():
+        answer = api.post(PREFERENCES, {"token": token})["data"]["emailPreferences"]
+        return answer["newsletter"], _subscribed(answer, "newsletter")
+
+    # a shop's new address: never subscribed, so the category is off too
+    assert newsletter() == ("none", False)
+
+    # double opt-in through the emailed link
+    api.post(SUBSCRIBE, {"email": "ada@example.org"})
+    assert newsletter() == ("pending", False)
+    assert Dispatcher().run().sent == 1
+    [received] = smtp_server.wait_for(1)
+    confirm_path = (
+        "/ecrm/newsletter/confirm/"
+        + (received.text.split("/ecrm/newsletter/confirm/")[1].split()[0])
+    )
+    assert Client().post(confirm_path).status_code == 200
+    assert newsletter() == ("confirmed", True)
+
+    # "nothing but order emails" stops the newsletter too; turning it back on
+    # brings back the confirmed subscription
+    api.post(UNSUBSCRIBE, {"token": token, "everything": True})
+    assert newsletter() == ("none", False)
+    api.post(UPDATE, {"token": token, "input": {"marketingOptOut": False}})
+    assert newsletter() == ("confirmed", True)
+
+    # turning the category off unsubscribes from the newsletter
+    api.post(UNSUBSCRIBE, {"token": token, "category": "newsletter"})
+    assert newsletter() == ("none", False)
+    assert EmailContact.objects.get().newsletter == NewsletterStatus.NONE
+
+    # ticking it with the emailed token (the address is proven) subscribes again
+    result = api.post(
+        UPDATE,
+        {
+            "token": token,
+            "input": {"categories": [{"category": "newsletter", "subscribed": True}]},
+        },
+    )["data"]["emailPreferencesUpdate"]
+    assert result["ecrmErrors"] == []
+    assert _subscribed(result["preferences"], "newsletter") is True
+    assert newsletter() == ("confirmed", True)
+    contact = EmailContact.objects.get()
+    assert "newsletter" not in contact.opted_out_categories
+    scopes = contact.consent_events.filter(scope="newsletter")
+    assert list(scopes.values_list("action", "source")) == [
+        (ConsentAction.REQUESTED, "graphql"),
+        (ConsentAction.GRANTED, "double_opt_in"),
+        (ConsentAction.WITHDRAWN, "graphql"),
+        (ConsentAction.GRANTED, "graphql"),
+    ]

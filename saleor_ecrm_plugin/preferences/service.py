@@ -8,7 +8,7 @@ or not. Changes are written with their consent event in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Set
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ..errors import EcrmError
 from ..models import ChoiceValue
-from .categories import CATEGORIES, choosable
+from .categories import CATEGORIES, NEWSLETTER, choosable
 from .models import ConsentAction, ConsentEvent, EmailContact, NewsletterStatus
 
 MARKETING_SCOPE = "marketing"
@@ -84,12 +84,26 @@ def _record(
 
 
 def preferences_of(contact: Optional[EmailContact], email: str) -> Preferences:
+    """The address's preferences as the customer sees them.
+
+    The newsletter category is the newsletter subscription: both read subscribed
+    (``categories["newsletter"]`` true, ``newsletter`` "confirmed") only for a
+    confirmed subscription that neither the category nor the "nothing but order
+    emails" switch turned off, so the two always agree.
+    """
     opted_out = set(contact.opted_out_categories) if contact else set()
+    categories = {c.slug: c.slug not in opted_out for c in choosable()}
+    status = str(contact.newsletter if contact else NewsletterStatus.NONE)
+    if status == NewsletterStatus.CONFIRMED and (
+        not categories[NEWSLETTER.slug] or (contact and contact.marketing_opt_out)
+    ):
+        status = str(NewsletterStatus.NONE)
+    categories[NEWSLETTER.slug] = status == NewsletterStatus.CONFIRMED
     return Preferences(
         email=email,
         marketing_opt_out=bool(contact and contact.marketing_opt_out),
-        categories={c.slug: c.slug not in opted_out for c in choosable()},
-        newsletter=contact.newsletter if contact else "none",
+        categories=categories,
+        newsletter=status,
         suppressed=bool(contact and contact.suppressed_at),
     )
 
@@ -131,12 +145,16 @@ def update_preferences(
         for slug, wanted in categories.items():
             if CATEGORIES[slug].transactional:
                 continue
-            if wanted and slug in opted_out:
-                opted_out.discard(slug)
-                _record(contact, ConsentAction.GRANTED, slug, source)
-            elif not wanted and slug not in opted_out:
-                opted_out.add(slug)
-                _record(contact, ConsentAction.WITHDRAWN, slug, source)
+            if slug == NEWSLETTER.slug:
+                # the caller proved the address is theirs (a signed link or their
+                # account): ticking the newsletter is its confirmed subscription
+                changed = _set_newsletter(contact, opted_out, wanted)
+            else:
+                changed = wanted == (slug in opted_out)
+                (opted_out.discard if wanted else opted_out.add)(slug)
+            if changed:
+                action = ConsentAction.GRANTED if wanted else ConsentAction.WITHDRAWN
+                _record(contact, action, slug, source)
         if (
             marketing_opt_out is not None
             and marketing_opt_out != contact.marketing_opt_out
@@ -149,6 +167,15 @@ def update_preferences(
         contact.opted_out_categories = sorted(opted_out)
         contact.save()
     return preferences_of(contact, email)
+
+
+def _set_newsletter(contact: EmailContact, opted_out: Set[str], wanted: bool) -> bool:
+    """Subscribe (confirmed) or unsubscribe the newsletter; True if that changed it."""
+    status = NewsletterStatus.CONFIRMED if wanted else NewsletterStatus.NONE
+    changed = contact.newsletter != status or wanted == (NEWSLETTER.slug in opted_out)
+    contact.newsletter = status
+    (opted_out.discard if wanted else opted_out.add)(NEWSLETTER.slug)
+    return changed
 
 
 def unsubscribe(email: str, category: Optional[str], source: str) -> Preferences:
