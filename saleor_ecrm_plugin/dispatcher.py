@@ -19,10 +19,42 @@ preference rows, read for the whole batch in one query and read again once they
 are more than a second old (``RecipientContacts``): a change committed more than a
 second before a send's check is always honoured.
 
-Re-check and delivery run inside the program's ``send_guard``: a program whose
-email an event can make pointless (the cart reminder, made pointless by the order)
-holds a lock there that the event's hook also takes, so the event either waits for
-the delivery or is seen by the re-check.
+The steps of one row, owned here (a program only answers): claim -> consent, quiet
+hours and the frequency cap -> ``program.send_guard(send)`` around: ``recheck`` (a
+:class:`~.programs.decision.Decision`: send, or skip with a reason) -> ``prepare``
+(side effects such as a voucher, and the template) -> render -> deliver -> record.
+A skip is recorded first; if its decision asks for it, ``program.replan`` then runs
+in its own transaction (its failure is logged and kept in the skipped row's
+``last_error``; it never stops the run). A program whose email an event can make
+pointless (the cart reminder, made pointless by the order) holds a lock in its guard
+that the event's hook also takes, so the event either waits for the delivery or is
+seen by the re-check.
+
+Nothing one row does stalls the others. Any :class:`Exception` from a step (a
+program's, a template's, a backend's) is that row's attempt, recorded with its type
+and message: a :class:`~.errors.PermanentSendError` fails the row at once; anything
+else is retried with exponential backoff (``retry_delay_seconds``, doubled, at most
+6 h) until the row has had ``max_attempts`` attempts or its retry window
+(``retry_hours``, default 48 h, counted from the row's first failure) is over, then
+fails it with its reason. A claim whose row already had ``max_attempts`` attempts (its
+earlier outcomes never recorded: a process killed each time) fails it without
+sending. ``BaseException`` (KeyboardInterrupt, SystemExit) is not a row's failure: it
+stops the run.
+
+The provider down is not an email's failure. :class:`~.errors.ProviderUnavailable`
+(connection refused or lost, timeouts, SMTP 421, an API with no answer or 502-504)
+counts towards the circuit breaker of :mod:`.breaker`: 5 such errors in a row, in any
+loop of any process, open it and sending pauses everywhere for 10 s, doubled at each
+opening in a row up to 5 minutes (±20 % jitter); then one probe email decides. While
+it is open, loops hand their claimed rows back untouched, and a row that meets the
+error as it opens is handed back with its due time and its attempt not counted (the
+errors before the opening count once each). Only the retry window bounds how long a
+row waits for the provider. Loops wait for the pause within ``run(max_seconds)``;
+a run without a limit returns instead.
+
+Every attempt leaves its :class:`~.models.SendAttempt` row, written in the same
+statement as the row's outcome: a process killed after a delivery leaves both or
+neither.
 
 The frequency cap: a capped send counts the address's recent ``sent`` rows, so two
 loops sending to one address at once could both find room under the cap. Such a
@@ -40,7 +72,8 @@ The duplicate window: an email can be delivered twice only if the process stops
 after the mail server accepted the message and before the ``sent`` update committed
 (one UPDATE round-trip, about a millisecond; each loop commits its mark before its
 next delivery, so at most one email per thread is in that window), or if a single
-delivery outlasts the lease (the SMTP timeout is kept far below it). The Message-ID
+delivery outlasts the lease (the SMTP timeout is kept far below it: ``EMAIL_TIMEOUT``
+30 s from ``enable_ecrm``, and 30 s where it is unset). The Message-ID
 is derived from the ledger row, so even such a duplicate carries the same Message-ID.
 """
 
