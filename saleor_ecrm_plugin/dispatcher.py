@@ -392,9 +392,16 @@ class Dispatcher:
         exhausted = retries_exhausted(send, settings, timezone.now(), claimed=True)
         if exhausted is not None:
             return finish_failed(send, token, exhausted)
+        progress = _Progress()
         try:
-            outcome = self._run_steps(send, token, program, context, courier, contacts)
+            outcome = self._run_steps(
+                send, token, program, context, courier, contacts, progress
+            )
         except Exception as exc:  # the per-row isolation: recorded on the row below
+            if progress.delivered:
+                # the email went out but its record failed (the database): trying
+                # it again would send it twice; the lease's expiry decides instead
+                raise
             return self._failed_attempt(send, token, exc, settings)
         attempt, decision = outcome
         if decision is not None:
@@ -409,6 +416,7 @@ class Dispatcher:
         context: SendContext,
         courier: Courier,
         contacts: Optional[RecipientContacts],
+        progress: _Progress,
     ) -> Tuple[Attempt, Optional[Decision]]:
         """Consent, then (under the address lock for a capped program) the rest."""
         settings = context.settings
@@ -422,8 +430,12 @@ class Dispatcher:
         if frequency_cap_applies(program, settings):
             # the cap's count, the delivery and its mark, one address at a time
             with recipient_lock(send.recipient):
-                return self._send_now(send, token, program, context, courier, contacts)
-        return self._send_now(send, token, program, context, courier, contacts)
+                return self._send_now(
+                    send, token, program, context, courier, contacts, progress
+                )
+        return self._send_now(
+            send, token, program, context, courier, contacts, progress
+        )
 
     def _send_now(
         self,
@@ -433,6 +445,7 @@ class Dispatcher:
         context: SendContext,
         courier: Courier,
         contacts: Optional[RecipientContacts],
+        progress: _Progress,
     ) -> Tuple[Attempt, Optional[Decision]]:
         """Quiet hours and the cap, then guard -> re-check -> prepare -> render ->
         deliver, then the record. Returns the attempt and, for a skip that asks to
@@ -451,11 +464,13 @@ class Dispatcher:
                 spec = program.prepare(send, settings)
                 message = render_send(send, spec, settings, context.shop, program)
                 courier.deliver(message)
+                progress.delivered = True
         if not decision.send:
             attempt = finish_skipped(send, token, decision.skip_reason or "")
             return attempt, decision if decision.replan else None
+        attempt = finish_sent(send, token, message.extra_headers["Message-ID"])
         self.breaker.delivered()
-        return finish_sent(send, token, message.extra_headers["Message-ID"]), None
+        return attempt, None
 
     def _failed_attempt(
         self, send: ScheduledSend, token: str, error: Exception, settings: EcrmSettings
@@ -501,6 +516,13 @@ class Dispatcher:
             ScheduledSend.objects.filter(id=send.id).update(
                 last_error=f"replan failed: {type(exc).__name__}: {exc}"
             )
+
+
+@dataclass
+class _Progress:
+    """How far one row's steps went: past its delivery, a failure is not retried."""
+
+    delivered: bool = False
 
 
 def retry_window(settings: EcrmSettings) -> timedelta:

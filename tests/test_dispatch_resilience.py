@@ -254,6 +254,32 @@ def test_a_sent_row_has_its_attempt_row_even_if_the_batch_never_ends(
     assert len(smtp_server.wait_for(1)) == 1
 
 
+@pytest.mark.django_db
+def test_a_delivered_email_whose_record_fails_is_not_retried(
+    shop, smtp_server, monkeypatch
+):
+    from django.db import OperationalError
+
+    configure_plugin()
+    plan_pings(1)
+
+    def database_gone(*args: Any, **kwargs: Any):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(dispatcher_module, "finish_sent", database_gone)
+
+    # not a row's failure: retrying would send the email twice
+    with pytest.raises(OperationalError):
+        Dispatcher().run()
+
+    send = ScheduledSend.objects.get()
+    # still held: after the lease another dispatcher takes it over (the documented
+    # duplicate window, with the same Message-ID)
+    assert (send.status, send.attempts) == (SendStatus.SENDING, 1)
+    assert not send.attempt_log.exists()
+    assert len(smtp_server.wait_for(1)) == 1
+
+
 # --- the provider down: the circuit breaker -------------------------------------------
 
 
