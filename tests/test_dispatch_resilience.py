@@ -329,6 +329,64 @@ def test_provider_down_opens_the_breaker_and_hands_the_rows_back(shop, smtp_serv
     )
 
 
+@pytest.mark.parametrize(
+    "where, reply, down",
+    [
+        ("data", "421 4.3.2 Service not available", True),
+        ("rcpt", "421 4.7.0 Too many connections", True),
+        ("mail", "421 4.3.0 Closing", True),
+        ("data", "451 4.3.0 Try again later", False),  # this message: counted
+        ("rcpt", "450 4.2.1 Mailbox busy", False),
+    ],
+)
+def test_the_courier_tells_the_provider_down_from_a_message_deferred(
+    smtp_server, where, reply, down
+):
+    from django.core.mail import EmailMessage
+
+    from saleor_ecrm_plugin.delivery import Courier
+    from saleor_ecrm_plugin.errors import ProviderUnavailable, TransientSendError
+
+    if where == "data":
+        smtp_server.handler.reply_override = lambda envelope: reply
+    else:
+        setattr(smtp_server.handler, f"{where}_override", lambda address: reply)
+    message = EmailMessage("Hi", "Hello", "shop@example.org", ["ada@example.org"])
+    with Courier() as courier, pytest.raises(TransientSendError) as raised:
+        courier.deliver(message)
+    assert isinstance(raised.value, ProviderUnavailable) is down
+    assert reply.split()[0] in str(raised.value)
+
+
+def test_a_refused_connection_is_the_provider_down(settings):
+    from django.core.mail import EmailMessage
+
+    from saleor_ecrm_plugin.delivery import Courier
+    from saleor_ecrm_plugin.errors import ProviderUnavailable
+    from tests.smtp import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    message = EmailMessage("Hi", "Hello", "shop@example.org", ["ada@example.org"])
+    with Courier() as courier, pytest.raises(ProviderUnavailable) as raised:
+        courier.deliver(message)
+    assert "ConnectionRefusedError" in str(raised.value)
+
+
+def test_smtp_gets_a_timeout_below_the_lease_when_none_is_set():
+    from saleor_ecrm_plugin.delivery import DEFAULT_SMTP_TIMEOUT
+    from saleor_ecrm_plugin.dispatcher import DEFAULT_LEASE_SECONDS
+    from saleor_ecrm_plugin.settings_helper import enable_ecrm
+
+    namespace: dict = {"INSTALLED_APPS": [], "TEMPLATES": [{"OPTIONS": {}}]}
+    enable_ecrm(namespace)
+    assert namespace["EMAIL_TIMEOUT"] * 5 <= DEFAULT_LEASE_SECONDS
+    assert DEFAULT_SMTP_TIMEOUT * 5 <= DEFAULT_LEASE_SECONDS
+    mine = {"INSTALLED_APPS": [], "TEMPLATES": [{"OPTIONS": {}}], "EMAIL_TIMEOUT": 7}
+    enable_ecrm(mine)
+    assert mine["EMAIL_TIMEOUT"] == 7  # a project's own value stands
+
+
 OUTAGE_ROWS = 2000
 OUTAGE_SECONDS = 60
 
