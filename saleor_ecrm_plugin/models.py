@@ -5,8 +5,8 @@ A planned email is one :class:`ScheduledSend` row. Its life:
     planned --claim--> sending --deliver--> sent
        ^                  |  \\--re-check fails--> skipped
        |                  |   \\--permanent error / retries used up--> failed
-       +--transient error-+
-       +--provider down, breaker open (handed back, due time kept)
+       +--transient error-+   (the provider down while the breaker opens: handed
+                                 back with its due time, the attempt not counted)
     planned --program cancels (e.g. the customer bought)--> cancelled
 
 ``next_attempt_at`` is when an open row (planned or sending) is due; it is NULL once
