@@ -137,6 +137,19 @@ def int_parser(
     return parse_int
 
 
+def hours_parser(minimum: float, maximum: float) -> Callable[[ConfigValue], float]:
+    def parse_hours(value: ConfigValue) -> float:
+        try:
+            number = float(_text(value))
+        except ValueError as exc:
+            raise ConfigurationError("Enter a number of hours, e.g. 48.") from exc
+        if not minimum <= number <= maximum:  # also refuses NaN
+            raise ConfigurationError(f"Enter from {minimum:g} to {maximum:g} hours.")
+        return number
+
+    return parse_hours
+
+
 def hours_list_parser(max_steps: int = 5) -> Callable[[ConfigValue], Tuple[float, ...]]:
     """Parse "2, 24, 48" (hours after the trigger) into an increasing tuple."""
 
@@ -240,9 +253,19 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
     ConfigField(
         "max_attempts",
         "Delivery attempts",
-        "How many times an email is tried when the mail provider fails temporarily.",
+        "How many times an email is tried when it fails temporarily (a 4xx reply"
+        " to the email, an error in its template). Time while the mail provider"
+        " is down does not count: sending pauses instead.",
         "5",
         int_parser(1, 20, "attempts"),
+    ),
+    ConfigField(
+        "retry_hours",
+        "Retry failed deliveries for (hours)",
+        "An email still failing this long after its first failure is marked"
+        " failed, however few attempts it had (e.g. 48; 0.5 is half an hour).",
+        "48",
+        hours_parser(0.1, 24 * 14),
     ),
     ConfigField(
         "retry_delay_seconds",
@@ -269,6 +292,7 @@ class EcrmSettings:
     shop_timezone: str = "UTC"
     max_attempts: int = 5
     retry_delay_seconds: int = 60
+    retry_hours: float = 48.0
     programs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def program(self, program_id: str) -> Mapping[str, Any]:

@@ -27,7 +27,15 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as DjangoSmtpBackend
 from django.core.mail.message import sanitize_address
 
-from .errors import InvalidAddress, PermanentSendError, TransientSendError
+from .errors import (
+    InvalidAddress,
+    PermanentSendError,
+    ProviderUnavailable,
+    TransientSendError,
+)
+
+#: the SMTP timeout when Django's EMAIL_TIMEOUT is unset: far below the lease
+DEFAULT_SMTP_TIMEOUT = 30
 
 
 class Courier:
@@ -55,6 +63,8 @@ class Courier:
         try:
             if self._connection is None:
                 connection = get_connection(fail_silently=False)
+                if getattr(connection, "timeout", 0) is None:  # SMTP: never unbounded
+                    connection.timeout = DEFAULT_SMTP_TIMEOUT
                 # opened once and reused for the batch (send_messages alone would
                 # connect and quit around every message)
                 connection.open()
@@ -183,16 +193,20 @@ def classify_failure(exc: BaseException) -> Exception:
     """Map a backend exception to a transient or a permanent send error."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
+        if 421 in codes:  # the server is closing the session: not this address
+            return ProviderUnavailable(f"Service not available: {exc.recipients}")
         if codes and all(400 <= code < 500 for code in codes):
             return TransientSendError(f"Recipient deferred: {exc.recipients}")
         return InvalidAddress(f"Recipient refused: {exc.recipients}")
     if isinstance(exc, smtplib.SMTPResponseException):
         text = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+        if exc.smtp_code == 421 or isinstance(exc, smtplib.SMTPConnectError):
+            return ProviderUnavailable(text)
         if 400 <= exc.smtp_code < 500:
             return TransientSendError(text)
         return PermanentSendError(text)
     if isinstance(exc, (smtplib.SMTPServerDisconnected, socket.timeout, OSError)):
-        return TransientSendError(f"{type(exc).__name__}: {exc}")
+        return ProviderUnavailable(f"{type(exc).__name__}: {exc}")
     anymail_error = _classify_anymail(exc)
     if anymail_error is not None:
         return anymail_error
@@ -211,7 +225,9 @@ def _classify_anymail(exc: BaseException) -> Optional[Exception]:
         return InvalidAddress(str(exc))
     if isinstance(exc, AnymailAPIError):
         status = getattr(exc, "status_code", None)
-        if status is None or status == 429 or status >= 500:
+        if status is None or status in (502, 503, 504):  # no answer / not available
+            return ProviderUnavailable(str(exc))
+        if status == 429 or status >= 500:
             return TransientSendError(str(exc))
         return PermanentSendError(str(exc))
     return None

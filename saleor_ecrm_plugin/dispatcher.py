@@ -19,10 +19,42 @@ preference rows, read for the whole batch in one query and read again once they
 are more than a second old (``RecipientContacts``): a change committed more than a
 second before a send's check is always honoured.
 
-Re-check and delivery run inside the program's ``send_guard``: a program whose
-email an event can make pointless (the cart reminder, made pointless by the order)
-holds a lock there that the event's hook also takes, so the event either waits for
-the delivery or is seen by the re-check.
+The steps of one row, owned here (a program only answers): claim -> consent, quiet
+hours and the frequency cap -> ``program.send_guard(send)`` around: ``recheck`` (a
+:class:`~.programs.decision.Decision`: send, or skip with a reason) -> ``prepare``
+(side effects such as a voucher, and the template) -> render -> deliver -> record.
+A skip is recorded first; if its decision asks for it, ``program.replan`` then runs
+in its own transaction (its failure is logged and kept in the skipped row's
+``last_error``; it never stops the run). A program whose email an event can make
+pointless (the cart reminder, made pointless by the order) holds a lock in its guard
+that the event's hook also takes, so the event either waits for the delivery or is
+seen by the re-check.
+
+Nothing one row does stalls the others. Any :class:`Exception` from a step (a
+program's, a template's, a backend's) is that row's attempt, recorded with its type
+and message: a :class:`~.errors.PermanentSendError` fails the row at once; anything
+else is retried with exponential backoff (``retry_delay_seconds``, doubled, at most
+6 h) until the row has had ``max_attempts`` attempts or its retry window
+(``retry_hours``, default 48 h, counted from the row's first failure) is over, then
+fails it with its reason. A claim whose row already had ``max_attempts`` attempts (its
+earlier outcomes never recorded: a process killed each time) fails it without
+sending. ``BaseException`` (KeyboardInterrupt, SystemExit) is not a row's failure: it
+stops the run.
+
+The provider down is not an email's failure. :class:`~.errors.ProviderUnavailable`
+(connection refused or lost, timeouts, SMTP 421, an API with no answer or 502-504)
+counts towards the circuit breaker of :mod:`.breaker`: 5 such errors in a row, in any
+loop of any process, open it and sending pauses everywhere for 10 s, doubled at each
+opening in a row up to 5 minutes (±20 % jitter); then one probe email decides. While
+it is open, loops hand their claimed rows back untouched, and a row that meets the
+error as it opens is handed back with its due time and its attempt not counted (the
+errors before the opening count once each). Only the retry window bounds how long a
+row waits for the provider. Loops wait for the pause within ``run(max_seconds)``;
+a run without a limit returns instead.
+
+Every attempt leaves its :class:`~.models.SendAttempt` row, written in the same
+statement as the row's outcome: a process killed after a delivery leaves both or
+neither.
 
 The frequency cap: a capped send counts the address's recent ``sent`` rows, so two
 loops sending to one address at once could both find room under the cap. Such a
@@ -40,7 +72,8 @@ The duplicate window: an email can be delivered twice only if the process stops
 after the mail server accepted the message and before the ``sent`` update committed
 (one UPDATE round-trip, about a millisecond; each loop commits its mark before its
 next delivery, so at most one email per thread is in that window), or if a single
-delivery outlasts the lease (the SMTP timeout is kept far below it). The Message-ID
+delivery outlasts the lease (the SMTP timeout is kept far below it: ``EMAIL_TIMEOUT``
+30 s from ``enable_ecrm``, and 30 s where it is unset). The Message-ID
 is derived from the ledger row, so even such a duplicate carries the same Message-ID.
 """
 
@@ -63,10 +96,17 @@ from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .breaker import Admission, ProviderBreaker
 from .config import EcrmSettings, default_configuration, parse_configuration
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID
 from .delivery import Courier
-from .errors import PermanentSendError, SendError, TransientSendError, UnknownProgram
+from .errors import (
+    PermanentSendError,
+    ProviderUnavailable,
+    RetriesExhausted,
+    SendError,
+    UnknownProgram,
+)
 from .models import (
     AttemptOutcome,
     ChoiceValue,
@@ -84,6 +124,7 @@ from .preferences.policy import (
 if TYPE_CHECKING:
     from .host.saleor210 import ShopInfo
     from .programs.base import Program
+    from .programs.decision import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -229,12 +270,16 @@ class Dispatcher:
         )
         # keep this much of the lease unused: a send started later is handed back
         self.lease_margin = timedelta(seconds=max(self.lease_seconds // 5, 1))
+        self.breaker = ProviderBreaker()
 
     def run(self, max_seconds: Optional[float] = None) -> DispatchReport:
         """Dispatch batches until nothing is due (or ``max_seconds`` have passed).
 
-        A loop's exception stops the other loops after their current batch and is
-        raised here (any further ones are logged)."""
+        A row's failure, whatever its exception, is that row's attempt: it never
+        reaches here. While the provider's breaker is open the loops wait for it
+        within ``max_seconds`` (without a limit they return at once). A loop that
+        fails outside any row (the database gone) does not stop the others; its
+        exception is raised once they are done (any further ones are logged)."""
         context = load_context()
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         if self.threads == 1 or connection.in_atomic_block:
@@ -263,8 +308,10 @@ class Dispatcher:
     ) -> DispatchReport:
         try:
             return self._loop(context, deadline, stop)
+        except Exception:
+            raise  # the other loops go on: it is not a row's failure
         except BaseException:
-            stop.set()
+            stop.set()  # KeyboardInterrupt, SystemExit: everything stops
             raise
         finally:
             connections.close_all()  # this thread's own connections
@@ -275,30 +322,54 @@ class Dispatcher:
         report = DispatchReport()
         with Courier() as courier:
             while not stop.is_set():
-                claim = claim_due_sends(self.batch_size, self.lease_seconds)
+                admission = self.breaker.admission()
+                if not admission.send:
+                    if not self._wait(admission, deadline, stop):
+                        break
+                    continue
+                limit = 1 if admission.probe else self.batch_size
+                claim = claim_due_sends(limit, self.lease_seconds)
+                try:
+                    if claim.sends:
+                        report.add(self._process(claim, context, courier))
+                finally:
+                    if admission.probe:
+                        self.breaker.probe_done()  # no-op if its delivery decided
                 if not claim.sends:
                     break
-                report.add(self._process(claim, context, courier))
                 if deadline is not None and time.monotonic() > deadline:
                     break
         return report
+
+    def _wait(
+        self, admission: Admission, deadline: Optional[float], stop: threading.Event
+    ) -> bool:
+        """Wait for the breaker's pause to end; False if the run should end first."""
+        assert admission.until is not None
+        seconds = (admission.until - timezone.now()).total_seconds()
+        if deadline is not None:
+            seconds = min(seconds, deadline - time.monotonic())
+            if seconds <= 0:
+                return False
+        elif seconds > 0:
+            return False  # no time limit: the next run tries again
+        stop.wait(max(seconds, 0.05))
+        return not stop.is_set()
 
     def _process(
         self, claim: Claim, context: SendContext, courier: Courier
     ) -> DispatchReport:
         report = DispatchReport(claimed=len(claim.sends))
-        attempts: List[Attempt] = []
         # the preference rows of the whole batch in one query (re-read when stale)
         contacts = RecipientContacts(send.recipient for send in claim.sends)
         for index, send in enumerate(claim.sends):
-            if timezone.now() > claim.expires_at - self.lease_margin:
+            now = timezone.now()
+            if now > claim.expires_at - self.lease_margin or self.breaker.paused(now):
                 report.released += release(claim.sends[index:], claim.token)
                 break
             attempt = self._send_one(send, claim.token, context, courier, contacts)
-            attempts.append(attempt)
             field = _REPORT_FIELD[attempt.outcome]
             setattr(report, field, getattr(report, field) + 1)
-        record_attempts(attempts)
         return report
 
     def _send_one(
@@ -309,6 +380,8 @@ class Dispatcher:
         courier: Courier,
         contacts: Optional[RecipientContacts] = None,
     ) -> Attempt:
+        """One row's steps. Whatever one of them raises (an :class:`Exception`) is
+        this row's attempt, recorded on it; the loop goes on."""
         from .programs.registry import get_program
 
         settings = context.settings
@@ -316,18 +389,53 @@ class Dispatcher:
             program = get_program(send.program)
         except UnknownProgram as exc:
             return finish_failed(send, token, exc)
+        exhausted = retries_exhausted(send, settings, timezone.now(), claimed=True)
+        if exhausted is not None:
+            return finish_failed(send, token, exhausted)
+        progress = _Progress()
+        try:
+            outcome = self._run_steps(
+                send, token, program, context, courier, contacts, progress
+            )
+        except Exception as exc:  # the per-row isolation: recorded on the row below
+            if progress.delivered:
+                # the email went out but its record failed (the database): trying
+                # it again would send it twice; the lease's expiry decides instead
+                raise
+            return self._failed_attempt(send, token, exc, settings)
+        attempt, decision = outcome
+        if decision is not None:
+            self._replan(send, program, settings, decision)
+        return attempt
+
+    def _run_steps(
+        self,
+        send: ScheduledSend,
+        token: str,
+        program: Program,
+        context: SendContext,
+        courier: Courier,
+        contacts: Optional[RecipientContacts],
+        progress: _Progress,
+    ) -> Tuple[Attempt, Optional[Decision]]:
+        """Consent, then (under the address lock for a capped program) the rest."""
+        settings = context.settings
         if not context.active:
-            return finish_skipped(send, token, "plugin_inactive")
+            return finish_skipped(send, token, "plugin_inactive"), None
         if not program.is_enabled(settings):
-            return finish_skipped(send, token, "program_disabled")
+            return finish_skipped(send, token, "program_disabled"), None
         reason = consent_skip_reason(send, program, settings, contacts)
         if reason:
-            return finish_skipped(send, token, reason)
+            return finish_skipped(send, token, reason), None
         if frequency_cap_applies(program, settings):
             # the cap's count, the delivery and its mark, one address at a time
             with recipient_lock(send.recipient):
-                return self._send_now(send, token, program, context, courier, contacts)
-        return self._send_now(send, token, program, context, courier, contacts)
+                return self._send_now(
+                    send, token, program, context, courier, contacts, progress
+                )
+        return self._send_now(
+            send, token, program, context, courier, contacts, progress
+        )
 
     def _send_now(
         self,
@@ -337,38 +445,110 @@ class Dispatcher:
         context: SendContext,
         courier: Courier,
         contacts: Optional[RecipientContacts],
-    ) -> Attempt:
-        """Quiet hours and the cap, then re-check, render, deliver, record."""
+        progress: _Progress,
+    ) -> Tuple[Attempt, Optional[Decision]]:
+        """Quiet hours and the cap, then guard -> re-check -> prepare -> render ->
+        deliver, then the record. Returns the attempt and, for a skip that asks to
+        be planned again, its decision."""
         from .rendering import render_send
 
         settings = context.settings
         until = postpone_until(send, program, settings, timezone.now(), contacts)
         if until is not None:
-            return finish_deferred(send, token, until)
-        reason = None
+            return finish_deferred(send, token, until), None
+        # re-check and delivery under the program's guard: an event that would
+        # make the email pointless either waits for the delivery or is seen
+        with program.send_guard(send):
+            decision = program.recheck(send, settings)
+            if decision.send:
+                spec = program.prepare(send, settings)
+                message = render_send(send, spec, settings, context.shop, program)
+                courier.deliver(message)
+                progress.delivered = True
+        if not decision.send:
+            attempt = finish_skipped(send, token, decision.skip_reason or "")
+            return attempt, decision if decision.replan else None
+        attempt = finish_sent(send, token, message.extra_headers["Message-ID"])
+        self.breaker.delivered()
+        return attempt, None
+
+    def _failed_attempt(
+        self, send: ScheduledSend, token: str, error: Exception, settings: EcrmSettings
+    ) -> Attempt:
+        """Record a step's exception as the row's attempt: failed (permanent error,
+        retries used up), handed back (provider down, breaker open) or retried."""
+        if isinstance(error, PermanentSendError):
+            return finish_failed(send, token, error)
+        if not isinstance(error, SendError):
+            # a program's, a template's or a backend's own exception: a bug to see
+            logger.warning(
+                "e-CRM send %s (%s) raised %s",
+                send.id,
+                send.program,
+                error,
+                exc_info=error,
+            )
+        now = timezone.now()
+        if isinstance(error, ProviderUnavailable) and self.breaker.provider_down(error):
+            if retries_exhausted(send, settings, now) is None:
+                return finish_held(send, token, error)
+        exhausted = retries_exhausted(send, settings, now)
+        if exhausted is not None or send.attempts >= settings.max_attempts:
+            return finish_failed(send, token, error)
+        return finish_retry(
+            send, token, error, settings.retry_delay_seconds, settings.retry_hours
+        )
+
+    def _replan(
+        self,
+        send: ScheduledSend,
+        program: Program,
+        settings: EcrmSettings,
+        decision: Decision,
+    ) -> None:
+        """``program.replan`` once the skip is recorded, in its own transaction;
+        its failure is kept on the (skipped) row and logged, never raised."""
         try:
-            # re-check and delivery under the program's guard: an event that would
-            # make the email pointless either waits for the delivery or is seen
-            with program.send_guard(send):
-                reason = program.skip_reason(send, settings)
-                if not reason:
-                    message = render_send(
-                        send,
-                        program.message(send, settings),
-                        settings,
-                        context.shop,
-                        program,
-                    )
-                    courier.deliver(message)
-        except TransientSendError as exc:
-            if send.attempts >= settings.max_attempts:
-                return finish_failed(send, token, exc)
-            return finish_retry(send, token, exc, settings.retry_delay_seconds)
-        except PermanentSendError as exc:
-            return finish_failed(send, token, exc)
-        if reason:
-            return finish_skipped(send, token, reason)
-        return finish_sent(send, token, message.extra_headers["Message-ID"])
+            with transaction.atomic():
+                program.replan(send, settings, decision)
+        except Exception as exc:  # the skip stands; the row keeps why replanning failed
+            logger.warning("Replanning e-CRM send %s failed", send.id, exc_info=exc)
+            ScheduledSend.objects.filter(id=send.id).update(
+                last_error=f"replan failed: {type(exc).__name__}: {exc}"
+            )
+
+
+@dataclass
+class _Progress:
+    """How far one row's steps went: past its delivery, a failure is not retried."""
+
+    delivered: bool = False
+
+
+def retry_window(settings: EcrmSettings) -> timedelta:
+    return timedelta(hours=settings.retry_hours)
+
+
+def retries_exhausted(
+    send: ScheduledSend, settings: EcrmSettings, now: datetime, claimed: bool = False
+) -> Optional[RetriesExhausted]:
+    """Why ``send`` may not be tried again, if so: its retry window is over, or (for a
+    row just ``claimed``, whose claim counted one more attempt) an earlier attempt
+    already reached ``max_attempts`` without its outcome being recorded."""
+    if claimed and send.attempts > settings.max_attempts:
+        last = f"; last error: {send.last_error}" if send.last_error else ""
+        return RetriesExhausted(
+            f"{send.attempts - 1} attempts already made (at most "
+            f"{settings.max_attempts}){last}"
+        )
+    if send.failing_since is not None and now >= send.failing_since + retry_window(
+        settings
+    ):
+        return RetriesExhausted(
+            f"still failing {settings.retry_hours:g} h after its first failure: "
+            f"{send.last_error}"
+        )
+    return None
 
 
 _REPORT_FIELD = {
@@ -382,8 +562,8 @@ _REPORT_FIELD = {
 
 @dataclass
 class Attempt:
-    """What a :class:`SendAttempt` row records of one attempt, before it is written
-    (the dispatcher writes a batch's attempts in one INSERT)."""
+    """What the :class:`SendAttempt` row of one attempt records (written in the
+    same statement as the row's outcome)."""
 
     send_id: int
     number: int
@@ -391,24 +571,6 @@ class Attempt:
     error_type: str
     detail: str
     created_at: datetime
-
-
-def record_attempts(attempts: List[Attempt]) -> None:
-    """Write ``attempts`` as :class:`SendAttempt` rows, in one statement."""
-    if not attempts:
-        return
-    meta = SendAttempt._meta
-    quote = connection.ops.quote_name
-    columns = ("send_id", "number", "outcome", "error_type", "detail", "created_at")
-    names = ", ".join(quote(meta.get_field(name).column) for name in columns)
-    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(attempts))
-    params: List[Any] = []
-    for attempt in attempts:
-        params += [getattr(attempt, name) for name in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES {rows}", params
-        )
 
 
 def _finish(
@@ -419,49 +581,77 @@ def _finish(
     detail: str = "",
     **fields: Any,
 ) -> Attempt:
+    """Write the row's outcome and its attempt row in ONE statement (so a process
+    killed right after it leaves both or neither), if this claim still holds it."""
     now = timezone.now()
     fields["lease_token"] = ""
     fields["lease_expires_at"] = None
     fields.setdefault("next_attempt_at", None)  # closed, unless planned again
     fields["updated_at"] = now
-    updated = _update_held_row(send.id, token, fields)
-    if not updated:
-        detail = f"lease lost before recording: {detail}"
-    for name, value in fields.items():
-        setattr(send, name, value)
-    return Attempt(
+    attempt = Attempt(
         send_id=send.id,
-        number=send.attempts,
+        number=fields.get("attempts", send.attempts),
         outcome=str(outcome),
         error_type=type(error).__name__ if error else "",
         detail=detail or (str(error) if error else ""),
         created_at=now,
     )
+    updated = _update_held_row(send.id, token, fields, attempt)
+    if not updated:
+        attempt.detail = f"lease lost before recording: {attempt.detail}"
+    for name, value in fields.items():
+        setattr(send, name, value)
+    return attempt
 
 
-# per tuple of field names, the UPDATE that sets them
+# per tuple of field names, the statement that sets them and logs the attempt
 _UPDATE_SQL: Dict[Tuple[str, ...], str] = {}
+_ATTEMPT_COLUMNS = (
+    "send_id",
+    "number",
+    "outcome",
+    "error_type",
+    "detail",
+    "created_at",
+)
 
 
-def _update_held_row(send_id: int, token: str, fields: Dict[str, Any]) -> int:
-    """``filter(id=…, lease_token=…).update(**fields)`` in plain SQL, once per email:
-    the ORM's compilation of that UPDATE cost as much as its round-trip. The values
-    are strings, integers and aware datetimes, which the driver adapts as the ORM
-    would (no field conversion)."""
+def _update_held_row(
+    send_id: int, token: str, fields: Dict[str, Any], attempt: Attempt
+) -> int:
+    """``filter(id=…, lease_token=…).update(**fields)`` and the attempt's INSERT as
+    one plain SQL statement (a data-modifying WITH), once per email: one round-trip,
+    atomic on its own. The ORM's compilation of that UPDATE cost as much as its
+    round-trip. The values are strings, integers and aware datetimes, which the
+    driver adapts as the ORM would (no field conversion). A claim that lost its lease
+    changes nothing and still logs its attempt, marked as such."""
     names = tuple(fields)
     sql = _UPDATE_SQL.get(names)
     if sql is None:
-        meta = ScheduledSend._meta
+        meta, log = ScheduledSend._meta, SendAttempt._meta
         quote = connection.ops.quote_name
         columns = ", ".join(f"{quote(meta.get_field(n).column)} = %s" for n in names)
-        sql = _UPDATE_SQL[names] = (
-            f"UPDATE {quote(meta.db_table)} SET {columns} "
-            f"WHERE {quote(meta.pk.column)} = %s "
-            f"AND {quote(meta.get_field('lease_token').column)} = %s"
+        log_columns = ", ".join(
+            quote(log.get_field(n).column) for n in _ATTEMPT_COLUMNS
         )
+        pk = quote(meta.pk.column)
+        sql = _UPDATE_SQL[names] = (
+            f"WITH held AS (UPDATE {quote(meta.db_table)} SET {columns} "
+            f"WHERE {pk} = %s "
+            f"AND {quote(meta.get_field('lease_token').column)} = %s "
+            f"RETURNING {pk}), "
+            f"logged AS (INSERT INTO {quote(log.db_table)} ({log_columns}) "
+            "VALUES (%s, %s, %s, %s, "
+            "CASE WHEN EXISTS (SELECT 1 FROM held) THEN %s ELSE %s END, %s)) "
+            "SELECT count(*) FROM held"
+        )
+    params = [*fields.values(), send_id, token]
+    params += [attempt.send_id, attempt.number, attempt.outcome, attempt.error_type]
+    params += [attempt.detail, f"lease lost before recording: {attempt.detail}"]
+    params.append(attempt.created_at)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*fields.values(), send_id, token])
-        return cursor.rowcount
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def finish_sent(send: ScheduledSend, token: str, message_id: str) -> Attempt:
@@ -499,9 +689,20 @@ def finish_failed(send: ScheduledSend, token: str, error: BaseException) -> Atte
 
 
 def finish_retry(
-    send: ScheduledSend, token: str, error: SendError, base_seconds: int
+    send: ScheduledSend,
+    token: str,
+    error: BaseException,
+    base_seconds: int,
+    window_hours: float = 48.0,
 ) -> Attempt:
-    next_at = timezone.now() + retry_delay(send.attempts, base_seconds)
+    """Planned again after the backoff, never later than the end of the retry
+    window (where the next failure is final)."""
+    now = timezone.now()
+    failing_since = send.failing_since or now
+    next_at = min(
+        now + retry_delay(send.attempts, base_seconds),
+        failing_since + timedelta(hours=window_hours),
+    )
     return _finish(
         send,
         token,
@@ -510,6 +711,25 @@ def finish_retry(
         status=SendStatus.PLANNED,
         next_attempt_at=next_at,
         last_error=f"{type(error).__name__}: {error}",
+        failing_since=failing_since,
+    )
+
+
+def finish_held(send: ScheduledSend, token: str, error: BaseException) -> Attempt:
+    """The provider is down and the breaker open: the row is handed back with its
+    due time (``next_attempt_at`` as claimed) and its attempt not counted; the
+    attempt row still says what happened."""
+    return _finish(
+        send,
+        token,
+        AttemptOutcome.RETRY,
+        error,
+        detail=f"held while the provider is down: {error}",
+        status=SendStatus.PLANNED,
+        next_attempt_at=send.next_attempt_at,
+        attempts=max(send.attempts - 1, 0),
+        last_error=f"{type(error).__name__}: {error}",
+        failing_since=send.failing_since or timezone.now(),
     )
 
 

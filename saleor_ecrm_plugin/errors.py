@@ -38,3 +38,13 @@ class InvalidAddress(PermanentSendError, ValueError):
 
 class RenderingError(PermanentSendError):
     """The email's templates could not be rendered."""
+
+
+class ProviderUnavailable(TransientSendError):
+    """The mail provider cannot be reached or says it is not available (connection
+    refused or lost, a timeout, SMTP 421): not this email's fault. The dispatcher's
+    circuit breaker pauses sending instead of counting it against the email."""
+
+
+class RetriesExhausted(PermanentSendError):
+    """An email's retries are used up (attempts or retry window): mark failed."""

@@ -4,8 +4,9 @@ A planned email is one :class:`ScheduledSend` row. Its life:
 
     planned --claim--> sending --deliver--> sent
        ^                  |  \\--re-check fails--> skipped
-       |                  |   \\--permanent error / too many attempts--> failed
-       +--transient error-+
+       |                  |   \\--permanent error / retries used up--> failed
+       +--transient error-+   (the provider down while the breaker opens: handed
+                                 back with its due time, the attempt not counted)
     planned --program cancels (e.g. the customer bought)--> cancelled
 
 ``next_attempt_at`` is when an open row (planned or sending) is due; it is NULL once
@@ -65,6 +66,8 @@ class ScheduledSend(models.Model):
     # a sending row's lease: after this another worker may take it over
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # the first failure of the current run of retries: they end a retry window later
+    failing_since = models.DateTimeField(null=True, blank=True)
     skip_reason = models.CharField(max_length=64, blank=True, default="")
     message_id = models.CharField(max_length=255, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -147,6 +150,23 @@ class ScanCursor(models.Model):
     position = models.DateTimeField(null=True, blank=True)
     after_key = models.CharField(max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class DeliveryBreaker(models.Model):
+    """The email provider's circuit breaker (:mod:`.breaker`): one row, read by every
+    dispatcher loop of every process."""
+
+    name = models.CharField(max_length=32, unique=True)
+    # provider-down errors in a row since the last delivery or opening
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # openings in a row: each doubles the pause
+    openings = models.PositiveIntegerField(default=0)
+    # sending pauses until then; past: half-open (one probe email)
+    open_until = models.DateTimeField(null=True, blank=True)
+    # a probe is in flight until then
+    probe_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
 
 
 # models of the other parts of the plugin, so that Django finds them

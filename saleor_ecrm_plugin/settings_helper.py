@@ -122,6 +122,8 @@ def enable_ecrm(
     # a project that set its own templated-email backend keeps it (no CSS inlining)
     namespace.setdefault("TEMPLATED_EMAIL_BACKEND", TEMPLATED_EMAIL_BACKEND)
     namespace["ECRM_DISPATCH_INTERVAL"] = dispatch_interval
+    # a hung provider must not hold a delivery past its lease (300 s)
+    namespace.setdefault("EMAIL_TIMEOUT", 30)
 
     # provider tracking webhooks (bounces, complaints) arrive at /anymail/<esp>/
     namespace.setdefault("ANYMAIL", {})

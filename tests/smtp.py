@@ -94,6 +94,13 @@ class SmtpServer:
     def stop(self) -> None:
         self.controller.stop()
 
+    def restart(self) -> None:
+        """Serve again on the same port after :meth:`stop` (an outage's end)."""
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, decode_data=False
+        )
+        self.controller.start()
+
     @property
     def messages(self) -> List[Received]:
         with self.handler.lock:
