@@ -28,8 +28,8 @@ from saleor_ecrm_plugin.back_in_stock.service import run_detection, wave_size
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.preferences.models import EmailContact
+from tests.configuration import configure_plugin
 from tests.factories import allocate, default_warehouse, make_product, variant_of
-from tests.fixtures.shop import configure_plugin
 from tests.graphql import ApiClient
 
 SUBSCRIBE = """

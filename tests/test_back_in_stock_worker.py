@@ -15,8 +15,8 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
     redis_broker_url,
     wait_until,
 )
+from tests.configuration import configure_plugin
 from tests.factories import make_product, variant_of
-from tests.fixtures.shop import configure_plugin
 
 
 @pytest.mark.django_db(transaction=True)

@@ -21,6 +21,7 @@ from templated_email import get_connection
 from saleor_ecrm_plugin.config import parse_configuration
 from saleor_ecrm_plugin.recommendations import rebuild_model
 from saleor_ecrm_plugin.recommendations.models import CoPurchaseModel
+from tests.configuration import configure_plugin
 from tests.factories import (
     fulfill,
     make_category,
@@ -30,7 +31,6 @@ from tests.factories import (
     make_product,
     variant_of,
 )
-from tests.fixtures.shop import configure_plugin
 from tests.storefront import place_order_through_graphql
 
 MISSING = "MISSING VARIABLE"
