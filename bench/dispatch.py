@@ -234,6 +234,11 @@ class Run:
     sent: int
     delivered: int  # as counted by the SMTP server
     note: str = ""
+    cpu: float = 0.0  # CPU seconds of the sending process(es) (see each method)
+
+    @property
+    def cpu_per_email(self) -> float:
+        return self.cpu / self.sent if self.sent else 0.0
 
     @property
     def rate(self) -> float:
@@ -255,7 +260,7 @@ def run_ours(count: int, sink: SmtpSink) -> Run:
     note = f"CPU {cpu * 1000 / max(report.sent, 1):.2f} ms an email"
     if report.sent != count:
         note += f", report {vars(report)}"
-    return Run(seconds, report.sent, sink.count - before, note)
+    return Run(seconds, report.sent, sink.count - before, note, cpu)
 
 
 def run_ours_prepared(messages: Sequence[Prepared], sink: SmtpSink) -> Run:
@@ -408,7 +413,7 @@ def run_post_office(
         f"{' (its forked workers included)' if processes > 1 else ''}, "
         f"{calls} send_queued() calls" + (f", {failed} failed" if failed else "")
     )
-    return Run(seconds, sent, sink.count - before, note)
+    return Run(seconds, sent, sink.count - before, note, cpu)
 
 
 def _cpu_with_reaped_children() -> float:
@@ -430,7 +435,7 @@ def run_raw(messages: Sequence[Prepared], sink: SmtpSink) -> Run:
         smtp.quit()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     note = f"CPU {cpu * 1000 / len(messages):.2f} ms an email"
-    return Run(seconds, len(messages), sink.count - before, note)
+    return Run(seconds, len(messages), sink.count - before, note, cpu)
 
 
 def bench_throughput(args: argparse.Namespace, sink: SmtpSink) -> Dict[str, List[Run]]:

@@ -25,7 +25,7 @@ from saleor_ecrm_plugin.programs.abandoned_checkout import (
     PROGRAM_ID,
     scan_checkouts,
 )
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import make_category, make_product
 from tests.storefront import (
     CHECKOUT_ADD_PROMO_CODE,

@@ -47,7 +47,7 @@ from tests.celery_support import (
     stop_process_group,
     wait_until,
 )
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import make_address, make_product, variant_of
 from tests.test_abandoned_checkout import PLUGIN_VALUES
 from tests.test_dispatch_race import DISPATCHER_PROCESS

@@ -17,7 +17,7 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
     redis_broker_url,
     wait_until,
 )
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import make_product
 from tests.storefront import create_checkout, variant_global_id
 from tests.test_abandoned_checkout import PLUGIN_VALUES

@@ -28,8 +28,9 @@ from saleor_ecrm_plugin.back_in_stock.service import run_detection, wave_size
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.preferences.models import EmailContact
-from tests.conftest import ApiClient, configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import allocate, default_warehouse, make_product, variant_of
+from tests.graphql import ApiClient
 
 SUBSCRIBE = """
 mutation Subscribe($variantId: ID!, $email: String) {
@@ -53,23 +54,7 @@ class BrowserClient(ApiClient):
     """An API client seen from a given network address (X-Forwarded-For)."""
 
     def __init__(self, user: Optional[Any] = None, address: str = "203.0.113.7"):
-        super().__init__(user)
-        self.address = address
-
-    def post(self, query: str, variables: Optional[Dict[str, Any]] = None) -> Dict:
-        headers = {"HTTP_X_FORWARDED_FOR": self.address}
-        if self.user is not None:
-            from graphql_jwt.shortcuts import get_token
-
-            headers["HTTP_AUTHORIZATION"] = f"JWT {get_token(self.user)}"
-        response = self.client.post(
-            "/graphql/",
-            {"query": query, "variables": variables or {}},
-            content_type="application/json",
-            **headers,
-        )
-        assert response.status_code == 200, response.content
-        return response.json()
+        super().__init__(user, address, statuses=(200,))
 
 
 @pytest.fixture

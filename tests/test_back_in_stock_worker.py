@@ -15,7 +15,7 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
     redis_broker_url,
     wait_until,
 )
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import make_product, variant_of
 
 

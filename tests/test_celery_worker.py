@@ -24,7 +24,7 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
     venv_script,
     wait_until,
 )
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 
 
 def run_celery(*args: str) -> subprocess.CompletedProcess[str]:

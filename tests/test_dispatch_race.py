@@ -20,7 +20,7 @@ from django.utils import timezone
 from saleor_ecrm_plugin.dispatcher import Dispatcher, claim_due_sends, finish_sent
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from tests.celery_support import REPO_ROOT, child_env, stop_process_group, wait_until
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.programs import plan_pings
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,7 @@ from django.db import connection, connections
 from saleor_ecrm_plugin import dispatcher as dispatcher_module
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import ScheduledSend, SendAttempt, SendStatus
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.programs import plan_pings, plan_promo
 
 ROWS = 300

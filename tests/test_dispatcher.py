@@ -16,7 +16,7 @@ from saleor_ecrm_plugin.dispatcher import (
 )
 from saleor_ecrm_plugin.ledger import PlannedSend, plan_send, plan_sends
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.programs import plan_pings
 from tests.smtp import free_port
 

@@ -21,7 +21,7 @@ from templated_email import get_connection
 from saleor_ecrm_plugin.config import parse_configuration
 from saleor_ecrm_plugin.recommendations import rebuild_model
 from saleor_ecrm_plugin.recommendations.models import CoPurchaseModel
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import (
     fulfill,
     make_category,

@@ -18,7 +18,7 @@ from saleor_ecrm_plugin.preferences.categories import choosable
 from saleor_ecrm_plugin.preferences.models import ConsentAction, ConsentEvent
 from saleor_ecrm_plugin.preferences.service import get_preferences
 from tests.browser import chromium, emulate_phone, save_screenshot
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 from tests.programs import plan_pings
 
 TURNED_OFF = ("reviews", "back_in_stock")

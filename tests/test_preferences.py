@@ -28,7 +28,8 @@ from saleor_ecrm_plugin.preferences.tokens import (
     make_newsletter_token,
     make_preferences_token,
 )
-from tests.conftest import ApiClient, configure_plugin
+from tests.configuration import configure_plugin
+from tests.graphql import ApiClient
 from tests.programs import plan_promo
 
 pytestmark = pytest.mark.django_db

@@ -57,6 +57,7 @@ from saleor_ecrm_plugin.preferences.tokens import (
     read_newsletter_token,
     read_preferences_token,
 )
+from tests.graphql import ApiClient
 
 fuzz = settings(
     max_examples=60,
@@ -311,24 +312,14 @@ def state() -> Tuple[Any, ...]:
 
 
 class RawApi:
-    """Posts to /graphql/ and hands back status and body, asserting nothing."""
+    """Posts to /graphql/ and hands back status and body, asserting only that the
+    answer is no server error and is JSON."""
 
     def __init__(self, user: Optional[Any] = None) -> None:
-        self.client = Client(raise_request_exception=False)
-        self.user = user
+        self.api = ApiClient(user, raise_request_exception=False)
 
     def post(self, query: str, variables: Dict[str, Any]) -> Tuple[int, str, Any]:
-        headers = {}
-        if self.user is not None:
-            from graphql_jwt.shortcuts import get_token
-
-            headers["HTTP_AUTHORIZATION"] = f"JWT {get_token(self.user)}"
-        response = self.client.post(
-            "/graphql/",
-            {"query": query, "variables": variables},
-            content_type="application/json",
-            **headers,
-        )
+        response = self.api.response(query, variables)
         text = response.content.decode("utf-8", "replace")
         assert response.status_code != 500, _explain(response, text)
         try:

@@ -30,8 +30,9 @@ from saleor_ecrm_plugin.preferences import service as preferences
 from saleor_ecrm_plugin.programs.registry import get_program
 from saleor_ecrm_plugin.reviews.models import Review, ReviewStatus
 from saleor_ecrm_plugin.reviews.tokens import REVIEW_SALT, make_review_token
-from tests.conftest import ApiClient, configure_plugin
+from tests.configuration import configure_plugin
 from tests.factories import make_order, make_product
+from tests.graphql import ApiClient
 from tests.smtp import Received
 from tests.storefront import place_order_through_graphql
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from tests.conftest import configure_plugin
+from tests.configuration import configure_plugin
 
 REGISTER = """
 mutation Register($email: String!, $password: String!) {
