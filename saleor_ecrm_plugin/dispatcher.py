@@ -63,8 +63,7 @@ from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .config import EcrmSettings, default_configuration, parse_configuration
-from .constants import DEFAULT_ACTIVE, PLUGIN_ID
+from .context import SendContext, load_context
 from .delivery import Courier
 from .errors import PermanentSendError, SendError, TransientSendError, UnknownProgram
 from .models import (
@@ -74,16 +73,20 @@ from .models import (
     SendAttempt,
     SendStatus,
 )
+from .programs.decision import SEND
 from .preferences.policy import (
     RecipientContacts,
     consent_skip_reason,
     frequency_cap_applies,
     postpone_until,
 )
+from .programs.registry import get_program
+from .rendering import render_send
 
 if TYPE_CHECKING:
-    from .host.saleor210 import ShopInfo
     from .programs.base import Program
+
+__all__ = ["Dispatcher", "SendContext", "load_context"]  # load_context's old home
 
 logger = logging.getLogger(__name__)
 
@@ -108,26 +111,6 @@ class DispatchReport:
     def add(self, other: DispatchReport) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass(frozen=True)
-class SendContext:
-    """What every send of a run needs: the plugin's state and the shop's identity."""
-
-    active: bool
-    settings: EcrmSettings
-    shop: ShopInfo
-
-
-def load_context() -> SendContext:
-    from .host import saleor210 as host
-
-    active, items = host.stored_plugin_configuration(PLUGIN_ID)
-    if items is None:
-        active, items = DEFAULT_ACTIVE, default_configuration()
-    # a stored value that no longer parses falls back to its default
-    settings, _errors = parse_configuration(items)
-    return SendContext(active=active, settings=settings, shop=host.shop_info())
 
 
 @dataclass
@@ -309,8 +292,6 @@ class Dispatcher:
         courier: Courier,
         contacts: Optional[RecipientContacts] = None,
     ) -> Attempt:
-        from .programs.registry import get_program
-
         settings = context.settings
         try:
             program = get_program(send.program)
@@ -339,22 +320,20 @@ class Dispatcher:
         contacts: Optional[RecipientContacts],
     ) -> Attempt:
         """Quiet hours and the cap, then re-check, render, deliver, record."""
-        from .rendering import render_send
-
         settings = context.settings
         until = postpone_until(send, program, settings, timezone.now(), contacts)
         if until is not None:
             return finish_deferred(send, token, until)
-        reason = None
+        decision = SEND
         try:
             # re-check and delivery under the program's guard: an event that would
             # make the email pointless either waits for the delivery or is seen
             with program.send_guard(send):
-                reason = program.skip_reason(send, settings)
-                if not reason:
+                decision = program.recheck(send, settings)
+                if decision.send:
                     message = render_send(
                         send,
-                        program.message(send, settings),
+                        program.prepare(send, settings),
                         settings,
                         context.shop,
                         program,
@@ -366,8 +345,11 @@ class Dispatcher:
             return finish_retry(send, token, exc, settings.retry_delay_seconds)
         except PermanentSendError as exc:
             return finish_failed(send, token, exc)
-        if reason:
-            return finish_skipped(send, token, reason)
+        if decision.skip_reason:
+            skipped = finish_skipped(send, token, decision.skip_reason)
+            if decision.replan:
+                program.replan(send, settings, decision)
+            return skipped
         return finish_sent(send, token, message.extra_headers["Message-ID"])
 
 

@@ -113,4 +113,24 @@ def staff_api_client(staff_user) -> ApiClient:
     return ApiClient(staff_user)
 
 
-import tests.programs  # noqa: E402,F401  (registers the test-only program)
+def _with_test_programs() -> None:
+    """List the test-only program packages in ``ECRM_PROGRAMS`` and their templates
+    in the template directories, as a project adds its own programs."""
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+    from django.test.utils import override_settings
+
+    from tests.programs import PACKAGES
+
+    templates = [dict(engine) for engine in django_settings.TEMPLATES]
+    templates[0]["DIRS"] = [
+        *templates[0].get("DIRS", []),
+        str(Path(__file__).resolve().parent / "templates"),
+    ]
+    override_settings(
+        ECRM_PROGRAMS=[*django_settings.ECRM_PROGRAMS, *PACKAGES], TEMPLATES=templates
+    ).enable()
+
+
+_with_test_programs()

@@ -38,7 +38,7 @@ import django
 
 django.setup()
 
-import tests.programs  # noqa: F401  (registers the test-only ping program)
+
 from django.db import connection
 from saleor_ecrm_plugin.dispatcher import Dispatcher, load_context
 from saleor_ecrm_plugin import rendering  # noqa: F401

@@ -1,7 +1,8 @@
-"""A test-only program: sends whatever the test plans, skips when told to.
+"""Test-only programs, each a package as the shipped ones are (``ping``: the
+dispatcher's test program; ``sample_digest``: a complete program added the way a
+project adds one), and helpers that plan their sends.
 
-Rows carry their behaviour in ``payload``: ``{"skip": "reason"}`` makes the re-check
-skip with that reason; ``{"name": "Ada"}`` personalises the (welcome) template.
+``tests/conftest.py`` lists the packages in the ``ECRM_PROGRAMS`` setting.
 """
 
 from __future__ import annotations
@@ -12,23 +13,10 @@ from typing import Any, Dict, List, Optional
 from django.utils import timezone
 
 from saleor_ecrm_plugin.ledger import PlannedSend, plan_sends
-from saleor_ecrm_plugin.programs.base import EmailSpec, Program
-from saleor_ecrm_plugin.programs.registry import register
 
-
-@register
-class PingProgram(Program):
-    id = "test_ping"
-    category = "account"
-
-    def skip_reason(self, send, settings) -> Optional[str]:
-        return send.payload.get("skip")
-
-    def message(self, send, settings) -> EmailSpec:
-        return EmailSpec(
-            template="ecrm/welcome",
-            context={"first_name": send.payload.get("name", ""), "shop_url": "/"},
-        )
+PING = "test_ping"
+PROMO = "test_promo"
+PACKAGES = ("tests.programs.ping", "tests.programs.sample_digest")
 
 
 def plan_pings(
@@ -42,7 +30,7 @@ def plan_pings(
     recipients = [f"{prefix}{index}@example.org" for index in range(count)]
     plan_sends(
         PlannedSend(
-            program=PingProgram.id,
+            program=PING,
             step="ping",
             recipient=recipient,
             subject_type="test",
@@ -55,19 +43,11 @@ def plan_pings(
     return recipients
 
 
-@register
-class PromoProgram(PingProgram):
-    """A test-only marketing program (category "newsletter")."""
-
-    id = "test_promo"
-    category = "newsletter"
-
-
 def plan_promo(recipient: str, subject_id: str = "1") -> None:
     plan_sends(
         [
             PlannedSend(
-                program=PromoProgram.id,
+                program=PROMO,
                 step="promo",
                 recipient=recipient,
                 subject_type="test",
