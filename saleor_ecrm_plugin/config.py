@@ -47,7 +47,9 @@ __all__ = [
 #: parses kept, keyed by (registry generation, stored items); a shop has one stored
 #: configuration at a time, so a handful of entries covers every change in a run
 _CACHE_SIZE = 8
-_cache: Dict[Tuple[int, Tuple[Tuple[str, Any], ...]], Tuple[EcrmSettings, Dict[str, str]]]
+_cache: Dict[
+    Tuple[int, Tuple[Tuple[str, Any], ...]], Tuple[EcrmSettings, Dict[str, str]]
+]
 _cache = {}
 _cache_lock = threading.Lock()
 
@@ -81,7 +83,7 @@ def parse_configuration(
     """Turn Saleor's stored configuration into settings, plus errors keyed by field.
 
     Missing items take their default; a bad item keeps its default in the returned
-    settings and is reported in the errors mapping (field name -> message). 
+    settings and is reported in the errors mapping (field name -> message).
     """
     items = list(items or ())
     key = (registry.generation(), _key(items))

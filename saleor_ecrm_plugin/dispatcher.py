@@ -73,13 +73,13 @@ from .models import (
     SendAttempt,
     SendStatus,
 )
-from .programs.decision import SEND
 from .preferences.policy import (
     RecipientContacts,
     consent_skip_reason,
     frequency_cap_applies,
     postpone_until,
 )
+from .programs.decision import SEND
 from .programs.registry import get_program
 from .rendering import render_send
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import (
     Any,
+    ClassVar,
     Dict,
     Iterable,
     Mapping,
@@ -46,8 +47,8 @@ from .preferences.sending_rules import (
 class ConfiguredProgram(Protocol):
     """What parsing needs of a program: its id and its options class."""
 
-    id: str
-    Options: Type[ProgramOptions]
+    id: ClassVar[str]
+    Options: ClassVar[Type[ProgramOptions]]
 
 
 # --- the plugin-wide fields ---------------------------------------------------------
@@ -138,8 +139,6 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
 )
 
 
-
-
 @dataclass(frozen=True)
 class EcrmSettings:
     """Typed configuration. ``programs`` maps a program id to its typed options."""
@@ -186,7 +185,7 @@ def parse_settings(
     settings and is reported in the errors mapping (field name -> message).
     """
     stored: Dict[str, ConfigValue] = {
-        item.get("name"): item.get("value") for item in items or ()
+        str(item.get("name")): item.get("value") for item in items or ()
     }
     general, errors = parse_fields(GENERAL_FIELDS, stored)
     options: Dict[str, ProgramOptions] = {}

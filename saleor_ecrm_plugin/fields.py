@@ -13,7 +13,7 @@ programs, the plugin-wide settings and the dashboard glue can all build on it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import (
     Any,
     Callable,
@@ -21,7 +21,6 @@ from typing import (
     Dict,
     List,
     Mapping,
-    Optional,
     Tuple,
     Type,
     TypeVar,

@@ -9,8 +9,9 @@ Usage, at the end of the project's settings::
 It adds the plugin to ``PLUGINS``, the app to ``INSTALLED_APPS``, the plugin's
 ``templates/`` folder in front of the template directories (with Saleor's own order
 emails), a templated-email backend that inlines CSS, the dispatcher and the
-programs' periodic scans (from their manifests) to the Celery beat schedule, and the plugin's URLconf
-(Saleor's routes plus the plugin's).
+programs' periodic scans (from their manifests) to the Celery beat schedule, the
+program packages to ``ECRM_PROGRAMS``, and the plugin's URLconf (Saleor's routes
+plus the plugin's).
 """
 
 from __future__ import annotations

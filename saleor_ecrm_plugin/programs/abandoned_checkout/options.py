@@ -134,4 +134,3 @@ class AbandonedCheckoutOptions(ProgramOptions):
             int_parser(0, 90, "days"),
         ),
     )
-

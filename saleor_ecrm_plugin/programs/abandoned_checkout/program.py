@@ -93,6 +93,7 @@ class AbandonedCheckoutProgram(Program):
 
     def options(self, settings: EcrmSettings) -> AbandonedCheckoutOptions:
         return settings.options(self.id, AbandonedCheckoutOptions)
+
     # --- triggers ---------------------------------------------------------------
 
     def note_activity(
@@ -107,13 +108,12 @@ class AbandonedCheckoutProgram(Program):
         its ISO form as a task passes it); the checkout's own ``last_change``
         counts too, whichever is later.
         """
-        if isinstance(seen_at, str):
-            seen_at = parse_datetime(seen_at)
+        seen = parse_datetime(seen_at) if isinstance(seen_at, str) else seen_at
         if not self.is_enabled(settings):
             return 0
         with transaction.atomic():
             host.lock_checkout_and_email(token, "")
-            return self._replan(settings, token, seen_at, timezone.now())
+            return self._replan(settings, token, seen, timezone.now())
 
     def _replan(
         self,

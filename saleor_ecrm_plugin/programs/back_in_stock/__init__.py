@@ -16,7 +16,8 @@ MANIFEST = ProgramPackage(
             program="back_in_stock",
             method="detect_restocks",
             beat_entry="ecrm-detect-back-in-stock",
-            every=None,  # the dispatcher's interval: a check reads only watched variants
+            # the dispatcher's interval: a check reads only the watched variants
+            every=None,
             interval_setting="back_in_stock_interval",
             task="saleor_ecrm_plugin.detect_back_in_stock",
         ),

@@ -110,7 +110,6 @@ class BackInStockRawOptions(ProgramOptions):
         ),
     )
 
-
     def typed(self) -> BackInStockOptions:
         return BackInStockOptions(
             min_units=self.back_in_stock_min_units,

@@ -91,7 +91,6 @@ class CrossSellOptions(ProgramOptions):
     )
 
 
-
 @dataclass(frozen=True)
 class CrossSellItem:
     """One suggested product, ready for the template."""

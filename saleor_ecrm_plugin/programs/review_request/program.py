@@ -79,7 +79,9 @@ class ReviewRequestProgram(Program):
         if order is None or not order.email or order.canceled:
             return 0
         options = self.options(settings)
-        due = (now or timezone.now()) + timedelta(days=options.review_request_delay_days)
+        due = (now or timezone.now()) + timedelta(
+            days=options.review_request_delay_days
+        )
         planned = [self._planned("request", order.id, order.email, due)]
         reminder_days = options.review_request_reminder_days
         if reminder_days:

@@ -50,8 +50,6 @@ class WelcomeOptions(ProgramOptions):
     )
 
 
-
-
 class WelcomeProgram(Program):
     id = "welcome"
     category = "account"
