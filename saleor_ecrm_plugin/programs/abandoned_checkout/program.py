@@ -26,8 +26,13 @@ The last step can carry a unique voucher made in Saleor's voucher model when, an
 only when, that step is delivered (made inside the send's transaction, so a failed
 delivery leaves no voucher behind).
 
+The re-check writes nothing: a cart that changed is skipped with
+``skip(..., replan=True)`` and :meth:`AbandonedCheckoutProgram.replan` plans the new
+series once the skip is recorded; the voucher is made in ``prepare``.
+
 ``order_created`` cancels what is still planned for the checkout and credits the
-order to the reminders sent within the attribution window (:mod:`..attribution`).
+order to the reminders sent within the attribution window
+(:mod:`saleor_ecrm_plugin.attribution`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Trigger: a customer (signed in, or a guest giving an address) subscribes to a sold-out
 variant through the ``backInStockSubscribe`` mutation. Saleor 2.10 has no stock hook
 and changes stock with ``bulk_update``, so a Celery beat tick
-(:func:`..back_in_stock.service.run_detection`) reads the availability of the
+(:func:`.service.run_detection`) reads the availability of the
 variants that have open subscriptions, and only of those.
 
 Waves: once at least ``back_in_stock_min_units`` units are available (quantity minus

@@ -7,7 +7,7 @@ request per order, whatever the number of parcels: step ``request`` is due
 ``review_request_reminder_days`` after that (0: no reminder). Planning twice is a
 no-op (idempotency key per order and step).
 
-Re-check before sending (:meth:`skip_reason`): the order still exists, is not
+Re-check before sending (:meth:`recheck`): the order still exists, is not
 cancelled, its last payment was not refunded in full, it is still addressed to the
 recipient, something of it was shipped (a fulfilment not cancelled), and no line of
 it was reviewed yet; a reminder also needs its request to have been sent, at least a
@@ -15,8 +15,9 @@ day earlier. The customer's "Review requests" preference and consent are checked
 the dispatcher (category ``reviews``).
 
 The email shows each shipped product (one per product) with five star links. Each
-link holds a signed token bound to the order line (:mod:`..reviews.tokens`); the
-page it opens records the rating (:mod:`..reviews.views`).
+link holds a signed token bound to the order line
+(:mod:`saleor_ecrm_plugin.reviews.tokens`); the page it opens records the rating
+(:mod:`.views`).
 
 Reward (:class:`ReviewThankYouProgram`, off by default): after a review is
 submitted, one thank-you email per order with a single-use Saleor voucher
