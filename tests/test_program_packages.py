@@ -3,7 +3,11 @@ manifest, run by the generic tasks, its configuration parsed once."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -55,6 +59,37 @@ def test_the_beat_schedule_comes_from_the_programs_manifests():
         "options": {"expires": 600},
         "args": ("test_sample_digest", "plan_digests"),
     }
+
+
+def test_the_schedule_is_read_before_django_is_set_up():
+    """``enable_ecrm`` runs inside a settings module: reading the manifests must
+    import no Django model (a fresh interpreter, no settings configured)."""
+    script = (
+        "import sys; from saleor_ecrm_plugin.settings_helper import enable_ecrm\n"
+        "ns = {}\n"
+        "enable_ecrm(ns, extra_programs=['tests.programs.sample_digest'])\n"
+        "print(sorted(ns['CELERY_BEAT_SCHEDULE']))\n"
+        "from django.apps import apps; assert not apps.ready\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(
+        [
+            "ecrm-detect-back-in-stock",
+            "ecrm-dispatch-due-sends",
+            "ecrm-rebuild-recommendations",
+            "ecrm-scan-abandoned-checkouts",
+            "test-sample-digest",
+        ]
+    )
 
 
 def test_a_package_without_a_manifest_is_refused(settings):

@@ -72,13 +72,21 @@ def _check(program_class: Any, package: str) -> Program:
 def _load(packages: Sequence[str]) -> Dict[str, Program]:
     programs: Dict[str, Program] = {}
     for package in packages:
-        for path in manifest_of(package).programs:
+        manifest = manifest_of(package)
+        for path in manifest.programs:
             program = _check(_load_class(package, path), package)
             if program.id in programs:
                 raise ImproperlyConfigured(
                     f"two programs are called {program.id!r} ({package})"
                 )
             programs[program.id] = program
+        for scan in manifest.scans:
+            owner = programs.get(scan.program)
+            if owner is None or scan.method not in owner.scan_methods:
+                raise ImproperlyConfigured(
+                    f"{package}: the scan {scan.program}.{scan.method} is not one"
+                    " of its program's scan_methods"
+                )
     for program_id, program in _registered.items():
         programs.setdefault(program_id, program)
     return programs
@@ -120,13 +128,13 @@ def register(program_class: Type[P]) -> Type[P]:
     """Class decorator: make a program known at run time, without a package (a
     script's or a benchmark's own program). Shipped and project programs are
     packages listed in ``ECRM_PROGRAMS`` instead."""
+    global _generation
     program = _check(program_class, program_class.__module__)
     with _lock:
         _registered[program.id] = program
         if _programs is not None:
             _programs[program.id] = program
-    global _generation
-    _generation += 1
+        _generation += 1
     return program_class
 
 

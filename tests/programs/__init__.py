@@ -2,17 +2,16 @@
 dispatcher's test program; ``sample_digest``: a complete program added the way a
 project adds one), and helpers that plan their sends.
 
-``tests/conftest.py`` lists the packages in the ``ECRM_PROGRAMS`` setting.
+``tests/conftest.py`` lists the packages in the ``ECRM_PROGRAMS`` setting. Like
+every parent of a program package, this module is imported when a settings module
+calls ``enable_ecrm`` (Django not set up yet): the helpers import the ledger when
+called, not here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Dict, List, Optional
-
-from django.utils import timezone
-
-from saleor_ecrm_plugin.ledger import PlannedSend, plan_sends
 
 PING = "test_ping"
 PROMO = "test_promo"
@@ -26,6 +25,10 @@ def plan_pings(
     prefix: str = "customer",
 ) -> List[str]:
     """Plan ``count`` due pings to distinct addresses; returns the addresses."""
+    from django.utils import timezone
+
+    from saleor_ecrm_plugin.ledger import PlannedSend, plan_sends
+
     due_at = due_at or timezone.now()
     recipients = [f"{prefix}{index}@example.org" for index in range(count)]
     plan_sends(
@@ -44,6 +47,10 @@ def plan_pings(
 
 
 def plan_promo(recipient: str, subject_id: str = "1") -> None:
+    from django.utils import timezone
+
+    from saleor_ecrm_plugin.ledger import PlannedSend, plan_sends
+
     plan_sends(
         [
             PlannedSend(
