@@ -20,7 +20,19 @@ from .context import load_context
 from .dispatcher import Dispatcher
 from .programs.manifest import RUN_HOOK_TASK, RUN_SCAN_TASK
 from .programs.registry import all_programs, get_program
-from .recommendations import update_model
+from .recommendations.tasks import update_recommendations
+
+__all__ = [
+    "detect_back_in_stock",
+    "dispatch_due_sends",
+    "note_checkout_activity",
+    "order_placed",
+    "rebuild_recommendations",
+    "run_program_hook",
+    "run_program_scan",
+    "scan_abandoned_checkouts",
+    "update_recommendations",  # defined beside the recommendation service
+]
 
 
 @shared_task(name="saleor_ecrm_plugin.dispatch_due_sends", ignore_result=True)
@@ -53,12 +65,6 @@ def order_placed(order_id: int) -> int:
     """An order committed: programs stop what it made pointless, credit emails."""
     settings = load_context().settings
     return sum(program.order_placed(settings, order_id) for program in all_programs())
-
-
-@shared_task(name="saleor_ecrm_plugin.update_recommendations", ignore_result=True)
-def update_recommendations() -> Dict[str, int]:
-    """After an order: count the orders placed since the model's last count."""
-    return vars(update_model())
 
 
 # --- the historical names (aliases of the generic tasks) --------------------------

@@ -29,7 +29,7 @@ from ...fields import (
 )
 from ...host import saleor210 as host
 from ...recommendations import rebuild_model, recommend_for, update_model
-from ...tasks import update_recommendations
+from ...recommendations.tasks import update_recommendations
 from ..base import EmailSpec, Program
 from ..decision import Decision, skip
 
