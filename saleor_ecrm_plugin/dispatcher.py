@@ -63,7 +63,7 @@ from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .context import SendContext, load_context
+from .context import SendContext, load_context  # also still importable from here
 from .delivery import Courier
 from .errors import PermanentSendError, SendError, TransientSendError, UnknownProgram
 from .models import (
@@ -85,8 +85,6 @@ from .rendering import render_send
 
 if TYPE_CHECKING:
     from .programs.base import Program
-
-__all__ = ["Dispatcher", "SendContext", "load_context"]  # load_context's old home
 
 logger = logging.getLogger(__name__)
 
