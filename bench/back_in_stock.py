@@ -206,7 +206,7 @@ def timed(action: Callable[[], Any]) -> Tuple[float, Any]:
 
 
 def median_tick(times: int) -> Tuple[float, float, float, Any]:
-    from saleor_ecrm_plugin.back_in_stock.service import run_detection
+    from saleor_ecrm_plugin.programs.back_in_stock.service import run_detection
 
     run_detection()  # warm-up (and the first tick's bookkeeping)
     seconds = []
@@ -225,7 +225,7 @@ def ms(seconds: float) -> str:
 
 
 def bench_planning(args: argparse.Namespace) -> None:
-    from saleor_ecrm_plugin.back_in_stock.service import run_detection
+    from saleor_ecrm_plugin.programs.back_in_stock.service import run_detection
 
     total = args.subscriptions
     print(f"A. Planning: {total:,} open subscriptions on one variant")
@@ -276,7 +276,7 @@ def bench_planning(args: argparse.Namespace) -> None:
 
 
 def bench_detection(args: argparse.Namespace) -> None:
-    from saleor_ecrm_plugin.back_in_stock.service import run_detection
+    from saleor_ecrm_plugin.programs.back_in_stock.service import run_detection
 
     catalogue, watched = args.catalogue, args.watched
     small = max(watched * 2, catalogue // 5)

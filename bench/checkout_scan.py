@@ -143,7 +143,7 @@ def settle_cursor(settings) -> None:
             " - interval '10 minutes' WHERE last_change > now() - interval '10 minutes'"
         )
     from saleor_ecrm_plugin.models import ScanCursor
-    from saleor_ecrm_plugin.programs.abandoned_checkout import (
+    from saleor_ecrm_plugin.programs.abandoned_checkout.program import (
         SCAN_CURSOR,
         scan_checkouts,
     )
@@ -153,7 +153,7 @@ def settle_cursor(settings) -> None:
 
 
 def timed_tick(settings) -> Dict[str, float]:
-    from saleor_ecrm_plugin.programs.abandoned_checkout import scan_checkouts
+    from saleor_ecrm_plugin.programs.abandoned_checkout.program import scan_checkouts
 
     started = time.perf_counter()
     stats = scan_checkouts(settings)

@@ -9,9 +9,6 @@ class EcrmConfig(AppConfig):
     verbose_name = "e-CRM"
 
     def ready(self) -> None:
-        # Programs register themselves on import; importing the package that holds
-        # them here makes the registry complete in web processes and workers alike.
-        from . import programs  # noqa: F401
         from .preferences import signals
 
         signals.connect()

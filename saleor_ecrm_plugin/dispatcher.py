@@ -97,8 +97,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .breaker import Admission, ProviderBreaker
-from .config import EcrmSettings, default_configuration, parse_configuration
-from .constants import DEFAULT_ACTIVE, PLUGIN_ID
+from .context import SendContext, load_context  # also still importable from here
 from .delivery import Courier
 from .errors import (
     PermanentSendError,
@@ -120,9 +119,11 @@ from .preferences.policy import (
     frequency_cap_applies,
     postpone_until,
 )
+from .programs.registry import get_program
+from .rendering import render_send
 
 if TYPE_CHECKING:
-    from .host.saleor210 import ShopInfo
+    from .ecrm_settings import EcrmSettings
     from .programs.base import Program
     from .programs.decision import Decision
 
@@ -149,26 +150,6 @@ class DispatchReport:
     def add(self, other: DispatchReport) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass(frozen=True)
-class SendContext:
-    """What every send of a run needs: the plugin's state and the shop's identity."""
-
-    active: bool
-    settings: EcrmSettings
-    shop: ShopInfo
-
-
-def load_context() -> SendContext:
-    from .host import saleor210 as host
-
-    active, items = host.stored_plugin_configuration(PLUGIN_ID)
-    if items is None:
-        active, items = DEFAULT_ACTIVE, default_configuration()
-    # a stored value that no longer parses falls back to its default
-    settings, _errors = parse_configuration(items)
-    return SendContext(active=active, settings=settings, shop=host.shop_info())
 
 
 @dataclass
@@ -382,8 +363,6 @@ class Dispatcher:
     ) -> Attempt:
         """One row's steps. Whatever one of them raises (an :class:`Exception`) is
         this row's attempt, recorded on it; the loop goes on."""
-        from .programs.registry import get_program
-
         settings = context.settings
         try:
             program = get_program(send.program)
@@ -450,7 +429,6 @@ class Dispatcher:
         """Quiet hours and the cap, then guard -> re-check -> prepare -> render ->
         deliver, then the record. Returns the attempt and, for a skip that asks to
         be planned again, its decision."""
-        from .rendering import render_send
 
         settings = context.settings
         until = postpone_until(send, program, settings, timezone.now(), contacts)

@@ -17,10 +17,10 @@ from saleor.plugins.error_codes import PluginErrorCode
 from . import config
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
 from .host import saleor210 as host
-from .programs.cross_sell import CrossSellProgram
+from .programs.cross_sell.program import CrossSellProgram
 from .programs.registry import get_program
-from .programs.review_request import ReviewRequestProgram
-from .programs.welcome import WelcomeProgram
+from .programs.review_request.program import ReviewRequestProgram
+from .programs.welcome.program import WelcomeProgram
 
 if TYPE_CHECKING:
     from saleor.account.models import User

@@ -17,7 +17,7 @@ from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
 if TYPE_CHECKING:
-    from .config import EcrmSettings
+    from .ecrm_settings import EcrmSettings
     from .host.saleor210 import ShopInfo
     from .models import ScheduledSend
     from .programs.base import EmailSpec, Program

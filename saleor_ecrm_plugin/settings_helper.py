@@ -9,17 +9,21 @@ Usage, at the end of the project's settings::
 It adds the plugin to ``PLUGINS``, the app to ``INSTALLED_APPS``, the plugin's
 ``templates/`` folder in front of the template directories (with Saleor's own order
 emails), a templated-email backend that inlines CSS, the dispatcher and the
-recommendation rebuild to the Celery beat schedule, and the plugin's URLconf
-(Saleor's routes plus the plugin's).
+programs' periodic scans (from their manifests) to the Celery beat schedule, the
+program packages to ``ECRM_PROGRAMS``, and the plugin's URLconf (Saleor's routes
+plus the plugin's).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
-from typing import Any, Dict, MutableMapping, Optional
+from typing import Any, Dict, List, MutableMapping, Optional, Sequence, Union
 
 from django.core.exceptions import ImproperlyConfigured
+
+from .programs.manifest import SHIPPED_PROGRAMS, PeriodicScan, ProgramPackage
 
 PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
 APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
@@ -60,6 +64,33 @@ def _every(task: str, seconds: float) -> Dict[str, Any]:
     }
 
 
+def _seconds(interval: Union[float, timedelta]) -> float:
+    return (
+        interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
+    )
+
+
+def _manifest(package: str) -> ProgramPackage:
+    manifest = getattr(import_module(package), "MANIFEST", None)
+    if not isinstance(manifest, ProgramPackage):
+        raise ValueError(f"{package} is not a program package (it has no MANIFEST)")
+    return manifest
+
+
+def scan_entry(
+    scan: PeriodicScan, intervals: Dict[str, Any], dispatch_interval: float
+) -> Dict[str, Any]:
+    """The beat entry of a program's scan: its interval from ``intervals`` (the
+    keywords of :func:`enable_ecrm`) when given there, else its default."""
+    interval = intervals.get(scan.interval_setting) or scan.every or dispatch_interval
+    entry: Dict[str, Any] = _every(scan.task, _seconds(interval))
+    if not scan.expires:
+        del entry["options"]
+    if scan.args:
+        entry["args"] = scan.args
+    return entry
+
+
 def enable_ecrm(
     namespace: MutableMapping[str, Any],
     *,
@@ -68,6 +99,9 @@ def enable_ecrm(
     checkout_scan_interval: float = 300.0,
     back_in_stock_interval: Optional[float] = None,
     urlconf: Optional[str] = "saleor_ecrm_plugin.urls",
+    programs: Optional[Sequence[str]] = None,
+    extra_programs: Sequence[str] = (),
+    scan_intervals: Optional[Dict[str, Union[float, timedelta]]] = None,
 ) -> None:
     """Add the plugin to a settings namespace (``globals()`` of a settings module).
 
@@ -79,6 +113,12 @@ def enable_ecrm(
     ``back_in_stock_interval`` is the seconds between two checks of the stock of
     variants customers wait for (default: the dispatch interval; a check reads
     only the watched variants).
+    ``programs`` lists the program packages (default: the shipped ones, in
+    ``programs.registry.SHIPPED_PROGRAMS``), ``extra_programs`` adds packages of
+    the project's own; both end up in the ``ECRM_PROGRAMS`` setting, and the
+    periodic scans their manifests declare in the beat schedule.
+    ``scan_intervals`` overrides a scan's interval by its ``interval_setting``
+    name (the keywords above are such names).
     """
     plugins = list(namespace.get("PLUGINS", []))
     if PLUGIN_PATH not in plugins:
@@ -106,18 +146,20 @@ def enable_ecrm(
     templates[0] = {**templates[0], "DIRS": dirs, "OPTIONS": options}
     namespace["TEMPLATES"] = templates
 
+    packages: List[str] = list(programs if programs is not None else SHIPPED_PROGRAMS)
+    packages += [p for p in extra_programs if p not in packages]
+    namespace["ECRM_PROGRAMS"] = packages
+    intervals: Dict[str, Any] = {
+        "recommendations_rebuild_interval": recommendations_rebuild_interval,
+        "checkout_scan_interval": checkout_scan_interval,
+        "back_in_stock_interval": back_in_stock_interval,
+        **(scan_intervals or {}),
+    }
     schedule = dict(namespace.get("CELERY_BEAT_SCHEDULE", {}))
     schedule["ecrm-dispatch-due-sends"] = _every(DISPATCH_TASK, dispatch_interval)
-    schedule["ecrm-rebuild-recommendations"] = {
-        "task": REBUILD_RECOMMENDATIONS_TASK,
-        "schedule": recommendations_rebuild_interval,
-    }
-    schedule["ecrm-detect-back-in-stock"] = _every(
-        BACK_IN_STOCK_TASK, back_in_stock_interval or dispatch_interval
-    )
-    schedule["ecrm-scan-abandoned-checkouts"] = _every(
-        SCAN_CHECKOUTS_TASK, checkout_scan_interval
-    )
+    for package in packages:
+        for scan in _manifest(package).scans:
+            schedule[scan.beat_entry] = scan_entry(scan, intervals, dispatch_interval)
     namespace["CELERY_BEAT_SCHEDULE"] = schedule
     # a project that set its own templated-email backend keeps it (no CSS inlining)
     namespace.setdefault("TEMPLATED_EMAIL_BACKEND", TEMPLATED_EMAIL_BACKEND)

@@ -13,7 +13,7 @@ from saleor.urls import urlpatterns as saleor_urlpatterns
 
 from .graphql.schema import schema
 from .preferences import views
-from .reviews import views as review_views
+from .programs.review_request import views as review_views
 
 ecrm_patterns = [
     url(

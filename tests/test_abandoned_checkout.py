@@ -21,7 +21,7 @@ from saleor.order.models import Order
 
 from saleor_ecrm_plugin.dispatcher import Dispatcher, load_context
 from saleor_ecrm_plugin.models import Conversion, ScheduledSend, SendStatus
-from saleor_ecrm_plugin.programs.abandoned_checkout import (
+from saleor_ecrm_plugin.programs.abandoned_checkout.program import (
     PROGRAM_ID,
     scan_checkouts,
 )

@@ -36,7 +36,7 @@ from saleor.shipping.models import ShippingMethod
 
 from saleor_ecrm_plugin.dispatcher import load_context
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from saleor_ecrm_plugin.programs.abandoned_checkout import (
+from saleor_ecrm_plugin.programs.abandoned_checkout.program import (
     PROGRAM_ID,
     abandoned_checkout_program,
 )

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from saleor_ecrm_plugin.programs.abandoned_checkout import PROGRAM_ID
+from saleor_ecrm_plugin.programs.abandoned_checkout.program import PROGRAM_ID
 from saleor_ecrm_plugin.settings_helper import DISPATCH_TASK, SCAN_CHECKOUTS_TASK
 from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_url: fixtures)
     celery_worker,

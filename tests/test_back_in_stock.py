@@ -19,15 +19,15 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from saleor_ecrm_plugin.back_in_stock.models import (
+from saleor_ecrm_plugin.dispatcher import Dispatcher
+from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
+from saleor_ecrm_plugin.preferences.models import EmailContact
+from saleor_ecrm_plugin.programs.back_in_stock.models import (
     BackInStockSubscription,
     SubscriptionStatus,
     VariantWatch,
 )
-from saleor_ecrm_plugin.back_in_stock.service import run_detection, wave_size
-from saleor_ecrm_plugin.dispatcher import Dispatcher
-from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from saleor_ecrm_plugin.preferences.models import EmailContact
+from saleor_ecrm_plugin.programs.back_in_stock.service import run_detection, wave_size
 from tests.configuration import configure_plugin
 from tests.factories import allocate, default_warehouse, make_product, variant_of
 from tests.graphql import ApiClient
@@ -540,8 +540,11 @@ def test_the_merchant_settings_are_checked():
 def test_a_large_wave_writes_the_rows_plan_sends_writes():
     """Waves of 50+ alerts are planned in one INSERT ... SELECT; the rows must be
     those of the ledger's own plan_sends, and a replay must add nothing."""
-    from saleor_ecrm_plugin.back_in_stock.service import _planned_alert, plan_alerts
     from saleor_ecrm_plugin.ledger import plan_sends
+    from saleor_ecrm_plugin.programs.back_in_stock.service import (
+        _planned_alert,
+        plan_alerts,
+    )
 
     now = timezone.now()
     picked = [(1000 + n, f"fan{n}@example.org") for n in range(60)]

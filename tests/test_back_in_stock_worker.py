@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from saleor_ecrm_plugin.back_in_stock.models import BackInStockSubscription
-from saleor_ecrm_plugin.back_in_stock.service import subscribe
+from saleor_ecrm_plugin.programs.back_in_stock.models import BackInStockSubscription
+from saleor_ecrm_plugin.programs.back_in_stock.service import subscribe
 from saleor_ecrm_plugin.settings_helper import BACK_IN_STOCK_TASK, DISPATCH_TASK
 from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_url: fixtures)
     celery_worker,

@@ -38,7 +38,10 @@ import django
 
 django.setup()
 
-import tests.programs  # noqa: F401  (registers the test-only ping program)
+from django.conf import settings
+from tests.programs import PACKAGES  # the test-only ping program
+
+settings.ECRM_PROGRAMS = [*settings.ECRM_PROGRAMS, *PACKAGES]
 from django.db import connection
 from saleor_ecrm_plugin.dispatcher import Dispatcher, load_context
 from saleor_ecrm_plugin import rendering  # noqa: F401

@@ -28,7 +28,7 @@ from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.preferences import service as preferences
 from saleor_ecrm_plugin.programs.registry import get_program
-from saleor_ecrm_plugin.reviews.models import Review, ReviewStatus
+from saleor_ecrm_plugin.programs.review_request.models import Review, ReviewStatus
 from saleor_ecrm_plugin.reviews.tokens import REVIEW_SALT, make_review_token
 from tests.configuration import configure_plugin
 from tests.factories import make_order, make_product

@@ -305,9 +305,9 @@ class Story:
     # --- the clock ----------------------------------------------------------------
 
     def run(self, start: datetime) -> StoryStats:
-        from ..back_in_stock.service import run_detection
         from ..dispatcher import Dispatcher, load_context
-        from ..programs.abandoned_checkout import scan_checkouts
+        from ..programs.abandoned_checkout.program import scan_checkouts
+        from ..programs.back_in_stock.service import run_detection
 
         self.pick_catalogue()
         self.plan_the_fortnight()

@@ -15,9 +15,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types.common import Error
 
-from ..back_in_stock import service
-from ..back_in_stock.service import SubscriptionError
 from ..host import saleor210 as host
+from ..programs.back_in_stock import service
+from ..programs.back_in_stock.service import SubscriptionError
 from .errors import KeepErrorCodes
 
 VARIANT_TYPE = "ProductVariant"

@@ -24,9 +24,9 @@ from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types.common import Error
 from saleor.graphql.decorators import permission_required
 
-from ..reviews import service
-from ..reviews.models import Review
-from ..reviews.service import ReviewError
+from ..programs.review_request import reviews as service
+from ..programs.review_request.models import Review
+from ..programs.review_request.reviews import ReviewError
 from .errors import KeepErrorCodes
 
 MAX_FIRST = 100

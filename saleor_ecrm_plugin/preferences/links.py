@@ -10,7 +10,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from .tokens import make_newsletter_token, make_preferences_token
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
+    from ..ecrm_settings import EcrmSettings
     from ..host.saleor210 import ShopInfo
 
 

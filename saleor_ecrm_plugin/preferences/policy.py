@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING, Dict, Iterable, Optional
 
 import pytz
 
+from ..host import saleor210 as host
+from ..models import ScheduledSend, SendStatus
+from ..programs.registry import all_programs
 from .categories import CATEGORIES
 from .models import EmailContact, NewsletterStatus
 from .sending_rules import ConsentMode, FrequencyCap
 from .service import has_recorded_consent
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
-    from ..models import ScheduledSend
+    from ..ecrm_settings import EcrmSettings
     from ..programs.base import Program
 
 
@@ -104,8 +106,6 @@ def consent_skip_reason(
     ):
         return None
     if mode == ConsentMode.SOFT_OPT_IN:
-        from ..host import saleor210 as host
-
         if host.is_existing_customer(email):
             return None
     return "no_consent"
@@ -155,9 +155,6 @@ def frequency_cap_applies(program: Program, settings: EcrmSettings) -> bool:
 
 
 def _cap_allows_at(send: ScheduledSend, cap: FrequencyCap, now: datetime) -> datetime:
-    from ..models import ScheduledSend, SendStatus
-    from ..programs.registry import all_programs
-
     marketing_programs = [
         p.id for p in all_programs() if CATEGORIES[p.category].marketing
     ]

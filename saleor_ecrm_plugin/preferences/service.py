@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ..errors import EcrmError
 from ..models import ChoiceValue
+from ..programs.newsletter.planning import plan_confirmation
 from .categories import CATEGORIES, NEWSLETTER, choosable
 from .models import ConsentAction, ConsentEvent, EmailContact, NewsletterStatus
 
@@ -195,8 +196,6 @@ def request_newsletter(email: str, source: str) -> bool:
     Already-confirmed addresses get no new email; the caller answers the same way in
     every case, so the answer does not tell whether the address was subscribed.
     """
-    from ..programs.newsletter import plan_confirmation
-
     email = normalise_email(email)
     # one transaction: a confirmation that cannot be planned leaves no request behind
     with transaction.atomic():

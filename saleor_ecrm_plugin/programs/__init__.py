@@ -1,11 +1,5 @@
-"""The e-CRM programs. Importing this package registers each of them."""
+"""The e-CRM programs: one package each (``programs/<name>/``).
 
-from . import (  # noqa: F401
-    abandoned_checkout,
-    cross_sell,
-    newsletter,
-    registry,
-    review_request,
-    welcome,
-)
-from .back_in_stock import BackInStockProgram  # noqa: F401
+Importing this package imports no program: the registry (:mod:`.registry`) loads
+the packages listed in the ``ECRM_PROGRAMS`` setting on first use.
+"""

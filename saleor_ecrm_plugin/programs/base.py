@@ -1,13 +1,19 @@
 """What every e-CRM program provides, and what the dispatcher asks of it.
 
-A program is one module holding its whole story:
+A program is one package (``programs/<name>/``, declared by its ``MANIFEST``, see
+:mod:`.manifest`) holding its whole story:
 
 * its ``id`` and ``category`` (the kind of email, for the customer's preferences);
-* ``config_fields``: the dashboard fields it adds (typed in :mod:`..config`);
-* its triggers: methods the plugin's Saleor hooks or a beat scan call, which plan
-  steps through :func:`saleor_ecrm_plugin.ledger.plan_send`;
-* :meth:`Program.skip_reason`: the condition re-checked right before each send;
-* :meth:`Program.message`: the template and context of a step.
+* ``Options``: its typed options, a :class:`~..fields.ProgramOptions` dataclass
+  whose ``FIELDS`` are the dashboard fields it adds;
+* its triggers: hooks (``hook_methods``) the plugin's Saleor hooks call, directly or
+  through the generic ``run_program_hook`` task, and periodic scans
+  (``scan_methods``, scheduled by its manifest); they plan steps through
+  :func:`saleor_ecrm_plugin.ledger.plan_send`;
+* the steps the dispatcher runs for each send, in this order: :meth:`Program.recheck`
+  (decide: send, or skip with a reason), :meth:`Program.prepare` (side effects such
+  as a voucher, then the template and context), and after a recorded skip that
+  asked for it, :meth:`Program.replan`.
 
 Programs talk to Saleor only through :mod:`saleor_ecrm_plugin.host` and receive plain
 values (ids, emails), never Saleor model instances.
@@ -26,12 +32,16 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
+    Type,
 )
 
+from ..fields import NoOptions, ProgramOptions
 from .decision import SEND, Decision
 
 if TYPE_CHECKING:
-    from ..config import ConfigField, EcrmSettings
+    from ..ecrm_settings import EcrmSettings
+    from ..fields import ConfigField
     from ..models import ScheduledSend
 
 
@@ -50,7 +60,8 @@ class EmailSpec:
 
 class Program:
     """Base class of the programs. Subclasses set the class attributes and implement
-    :meth:`skip_reason` and :meth:`message`."""
+    :meth:`recheck` and :meth:`prepare` (or, the older pair, :meth:`skip_reason`
+    and :meth:`message`, which the defaults of the first two call)."""
 
     #: stable identifier stored in the ledger; never rename once emails were planned
     id: ClassVar[str] = ""
@@ -58,25 +69,49 @@ class Program:
     category: ClassVar[str] = ""
     #: True for mail a customer cannot opt out of (order confirmation, shipping)
     transactional: ClassVar[bool] = False
-    config_fields: ClassVar[Sequence[ConfigField]] = ()
-    #: name of the boolean config field that switches the program on, if any
+    #: the typed options; their ``FIELDS`` are the program's dashboard fields
+    Options: ClassVar[Type[ProgramOptions]] = NoOptions
+    #: name of the boolean option that switches the program on, if any
     enabled_field: ClassVar[Optional[str]] = None
     #: counted against the merchant's frequency cap (cart reminders are not)
     frequency_capped: ClassVar[bool] = True
+    #: methods a periodic scan of the manifest may run: ``(settings) -> counts``
+    scan_methods: ClassVar[Tuple[str, ...]] = ()
+    #: methods the generic hook task may run: ``(settings, *plain values)``
+    hook_methods: ClassVar[Tuple[str, ...]] = ()
+
+    @property
+    def config_fields(self) -> Sequence[ConfigField]:
+        return self.Options.FIELDS
 
     def is_enabled(self, settings: EcrmSettings) -> bool:
         if self.enabled_field is None:
             return True
-        return bool(settings.program(self.id).get(self.enabled_field, False))
+        return bool(getattr(self.options(settings), self.enabled_field))
 
     def consent_mode(self, settings: EcrmSettings) -> str:
         """Who may receive this program's emails, if its category is marketing."""
         return settings.consent_mode
 
-    def options(self, settings: EcrmSettings) -> Mapping[str, Any]:
-        return settings.program(self.id)
+    def options(self, settings: EcrmSettings) -> Any:
+        """The program's typed options (an instance of :attr:`Options`); subclasses
+        narrow the return type."""
+        return settings.options(self.id, self.Options)
 
-    def order_placed(self, settings: EcrmSettings, order_id: int) -> int:
+    def run_scan(self, method: str, settings: EcrmSettings) -> Mapping[str, int]:
+        """Run the periodic scan ``method`` (one of :attr:`scan_methods`)."""
+        if method not in self.scan_methods:
+            raise ValueError(f"{self.id} has no scan {method!r}")
+        result: Mapping[str, int] = getattr(self, method)(settings)
+        return result
+
+    def run_hook(self, method: str, settings: EcrmSettings, *args: Any) -> Any:
+        """Run the hook ``method`` (one of :attr:`hook_methods`) with plain values."""
+        if method not in self.hook_methods:
+            raise ValueError(f"{self.id} has no hook {method!r}")
+        return getattr(self, method)(settings, *args)
+
+    def order_placed(self, settings: EcrmSettings, order_id: Any) -> int:
         """An order committed: stop what it makes pointless, credit what brought it.
 
         Returns the number of sent emails credited with the order

@@ -1,8 +1,5 @@
-"""Product reviews collected by the review-request emails (Saleor 2.10 has none).
+"""The signed tokens of the review links (:mod:`.tokens`).
 
-* :mod:`.models`: the :class:`~.models.Review` rows (one per order line at most);
-* :mod:`.tokens`: the signed tokens of the star links, bound to one order line;
-* :mod:`.service`: the flows shared by the HTML page and the GraphQL API
-  (submit, comment, moderate, read the approved reviews of a product);
-* :mod:`.views`: the page a star link opens.
+The reviews themselves (models, flows, the page a star link opens) belong to the
+review-request program: :mod:`saleor_ecrm_plugin.programs.review_request`.
 """

@@ -23,7 +23,10 @@ from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.templatetags.i18n import LanguageNode
 from django.utils import translation
 
+from ..context import load_context
 from ..host import saleor210 as host
+from ..programs.cross_sell.program import CrossSellProgram
+from ..programs.registry import get_program
 
 register = template.Library()
 
@@ -108,8 +111,6 @@ def shop_identity(context: template.Context) -> ShopIdentity:
     name = context.get("shop_name") or context.get("site_name")
     url = context.get("storefront_url")
     if not (name and url):
-        from ..dispatcher import load_context
-
         stored = load_context()
         name = name or stored.shop.name
         url = url or stored.settings.storefront_url
@@ -123,10 +124,6 @@ def cross_sell_for(order: Any) -> List[Any]:
     order_id = getattr(order, "pk", None)
     if not order_id:
         return []
-    from ..dispatcher import load_context
-    from ..programs.cross_sell import CrossSellProgram
-    from ..programs.registry import get_program
-
     stored = load_context()
     if not stored.active:
         return []

@@ -23,10 +23,10 @@ from typing import Any, Optional
 
 from django.http import HttpRequest, HttpResponse
 
-from ..preferences.views import _page, signed_link
-from . import service
-from .service import ALREADY_REVIEWED, ReviewError
-from .tokens import ReviewClaims, read_review_token
+from ...preferences.views import _page, signed_link
+from ...reviews.tokens import ReviewClaims, read_review_token
+from . import reviews as service
+from .reviews import ALREADY_REVIEWED, ReviewError
 
 STARS = (1, 2, 3, 4, 5)
 

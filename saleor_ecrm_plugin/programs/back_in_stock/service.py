@@ -31,19 +31,19 @@ from django.conf import settings as django_settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ..errors import EcrmError
-from ..host import saleor210 as host
-from ..ledger import PlannedSend, plan_sends
-from ..preferences.models import EmailContact
-from ..preferences.service import PreferenceError, normalise_email, update_preferences
+from ...context import load_context
+from ...errors import EcrmError
+from ...host import saleor210 as host
+from ...ledger import PlannedSend, plan_sends
+from ...models import ScheduledSend
+from ...preferences.models import EmailContact
+from ...preferences.service import PreferenceError, normalise_email, update_preferences
 from .models import BackInStockSubscription, SubscriptionStatus, VariantWatch
+from .options import PROGRAM_ID, BackInStockOptions, BackInStockRawOptions
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
-    from ..models import ScheduledSend
-    from ..programs.back_in_stock import BackInStockOptions, BackInStockProgram
+    from ...ecrm_settings import EcrmSettings
 
-PROGRAM_ID = "back_in_stock"
 CATEGORY = "back_in_stock"
 #: what a variant that does not track inventory counts as: enough for everyone
 UNLIMITED_UNITS = 2**31 - 1
@@ -69,19 +69,12 @@ class SubscriptionError(EcrmError, ValueError):
         self.code = code
 
 
-def _program() -> BackInStockProgram:
-    from ..programs.back_in_stock import BackInStockProgram
-    from ..programs.registry import get_program
-
-    program = get_program(PROGRAM_ID)
-    assert isinstance(program, BackInStockProgram)
-    return program
+def _options(settings: EcrmSettings) -> BackInStockRawOptions:
+    return settings.options(PROGRAM_ID, BackInStockRawOptions)
 
 
 def _plugin_settings() -> Tuple[bool, EcrmSettings]:
     """(plugin active, parsed settings), as the dashboard stored them."""
-    from ..dispatcher import load_context
-
     context = load_context()
     return context.active, context.settings
 
@@ -131,12 +124,12 @@ def subscribe(
     the address already waits for it, or an abuse limit is reached.
     """
     active, settings = _plugin_settings()
-    program = _program()
-    if not active or not program.is_enabled(settings):
+    raw_options = _options(settings)
+    if not active or not raw_options.back_in_stock_enabled:
         raise SubscriptionError(
             "Back-in-stock alerts are not available in this shop.", None, UNAVAILABLE
         )
-    options = program.typed_options(settings)
+    options = raw_options.typed()
     raw_email = email if email is not None else user_email
     if raw_email is None or not str(raw_email).strip():
         raise SubscriptionError(
@@ -293,10 +286,10 @@ def run_detection(now: Optional[datetime] = None) -> TickReport:
     """One beat tick: find watched variants back above the threshold, plan waves."""
     report = TickReport()
     active, settings = _plugin_settings()
-    program = _program()
-    if not active or not program.is_enabled(settings):
+    raw_options = _options(settings)
+    if not active or not raw_options.back_in_stock_enabled:
         return report
-    options = program.typed_options(settings)
+    options = raw_options.typed()
     now = now or timezone.now()
     ids = watched_variant_ids()
     report.watched = len(ids)
@@ -528,8 +521,6 @@ def plan_alerts(
     CONFLICT DO NOTHING``: ``plan_sends`` compiles every row in Django, about 0.7 ms
     an alert, 70 s for a wave of 100,000.
     """
-    from ..models import ScheduledSend
-
     alerts = [
         _planned_alert(
             variant_id, wave, pk, email, now + timedelta(microseconds=position)

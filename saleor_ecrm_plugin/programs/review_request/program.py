@@ -7,7 +7,7 @@ request per order, whatever the number of parcels: step ``request`` is due
 ``review_request_reminder_days`` after that (0: no reminder). Planning twice is a
 no-op (idempotency key per order and step).
 
-Re-check before sending (:meth:`skip_reason`): the order still exists, is not
+Re-check before sending (:meth:`recheck`): the order still exists, is not
 cancelled, its last payment was not refunded in full, it is still addressed to the
 recipient, something of it was shipped (a fulfilment not cancelled), and no line of
 it was reviewed yet; a reminder also needs its request to have been sent, at least a
@@ -15,8 +15,9 @@ day earlier. The customer's "Review requests" preference and consent are checked
 the dispatcher (category ``reviews``).
 
 The email shows each shipped product (one per product) with five star links. Each
-link holds a signed token bound to the order line (:mod:`..reviews.tokens`); the
-page it opens records the rating (:mod:`..reviews.views`).
+link holds a signed token bound to the order line
+(:mod:`saleor_ecrm_plugin.reviews.tokens`); the page it opens records the rating
+(:mod:`.views`).
 
 Reward (:class:`ReviewThankYouProgram`, off by default): after a review is
 submitted, one thank-you email per order with a single-use Saleor voucher
@@ -31,20 +32,20 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from django.utils import timezone
 
-from ..config import ConfigField, FieldType, int_parser, parse_bool
-from ..host import saleor210 as host
-from ..ledger import PlannedSend, plan_send, plan_sends
-from ..models import ScheduledSend, SendStatus
-from ..preferences.links import public_base_url, token_path
-from ..reviews.tokens import make_review_token
-from .base import EmailSpec, Program
-from .cross_sell import PRODUCT_PATH
-from .registry import register
+from ...host import saleor210 as host
+from ...ledger import PlannedSend, plan_sends
+from ...models import ScheduledSend, SendStatus
+from ...preferences.links import public_base_url, token_path
+from ...reviews.tokens import make_review_token
+from ..base import EmailSpec, Program
+from ..cross_sell.program import PRODUCT_PATH
+from ..decision import SEND, Decision, skip
+from .models import Review, ReviewStatus
+from .options import PROGRAM_ID, ReviewRequestOptions
+from .reviews import THANK_YOU_PROGRAM_ID, order_has_review, plan_thank_you
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
-
-PROGRAM_ID = "review_request"
+    from ...ecrm_settings import EcrmSettings
 STARS = (1, 2, 3, 4, 5)
 #: a reminder never follows its request closer than this (e.g. after an outage)
 MIN_REMINDER_GAP = timedelta(days=1)
@@ -56,72 +57,18 @@ def review_link(base: str, line: host.ReviewableLine, email: str) -> str:
     return base + token_path("ecrm:review", token)
 
 
-@register
 class ReviewRequestProgram(Program):
     id = PROGRAM_ID
     category = "reviews"
     enabled_field = "review_request_enabled"
-    config_fields = (
-        ConfigField(
-            "review_request_enabled",
-            "Review requests: on",
-            "Ask customers to rate what they bought, some days after it was shipped.",
-            False,
-            parse_bool,
-            FieldType.BOOLEAN,
-        ),
-        ConfigField(
-            "review_request_delay_days",
-            "Review requests: days after shipping",
-            "Days between shipping an order and asking for a review (time to deliver"
-            " and try the products).",
-            "7",
-            int_parser(0, 90, "days"),
-        ),
-        ConfigField(
-            "review_request_reminder_days",
-            "Review requests: reminder after (days)",
-            "One reminder this many days after the request, only if nothing was"
-            " reviewed yet. 0: no reminder.",
-            "3",
-            int_parser(0, 60, "days"),
-        ),
-        ConfigField(
-            "reviews_auto_approve",
-            "Reviews: publish without moderation",
-            "On: reviews appear on the storefront at once. Off: a staff member"
-            " approves each review first (reviewModerate, Manage products).",
-            False,
-            parse_bool,
-            FieldType.BOOLEAN,
-        ),
-        ConfigField(
-            "review_incentive_enabled",
-            "Review reward: on",
-            "Thank customers who review with a single-use discount code, whatever"
-            " their rating (one per order).",
-            False,
-            parse_bool,
-            FieldType.BOOLEAN,
-        ),
-        ConfigField(
-            "review_incentive_percentage",
-            "Review reward: discount (%)",
-            "Percentage off a whole next order.",
-            "10",
-            int_parser(1, 100, "%"),
-        ),
-        ConfigField(
-            "review_incentive_valid_days",
-            "Review reward: valid for (days)",
-            "Days the discount code can be used.",
-            "30",
-            int_parser(1, 365, "days"),
-        ),
-    )
+    Options = ReviewRequestOptions
+    hook_methods = ("plan_requests",)
+
+    def options(self, settings: EcrmSettings) -> ReviewRequestOptions:
+        return settings.options(self.id, ReviewRequestOptions)
 
     def plan_requests(
-        self, settings: EcrmSettings, order_id: int, now: datetime
+        self, settings: EcrmSettings, order_id: Any, now: Optional[datetime] = None
     ) -> int:
         """Plan the request (and reminder) of an order that was just shipped.
 
@@ -133,16 +80,18 @@ class ReviewRequestProgram(Program):
         if order is None or not order.email or order.canceled:
             return 0
         options = self.options(settings)
-        due = now + timedelta(days=options["review_request_delay_days"])
+        due = (now or timezone.now()) + timedelta(
+            days=options.review_request_delay_days
+        )
         planned = [self._planned("request", order.id, order.email, due)]
-        reminder_days = options["review_request_reminder_days"]
+        reminder_days = options.review_request_reminder_days
         if reminder_days:
             later = due + timedelta(days=reminder_days)
             planned.append(self._planned("reminder", order.id, order.email, later))
         return plan_sends(planned)
 
     def _planned(
-        self, step: str, order_id: int, email: str, due_at: datetime
+        self, step: str, order_id: Any, email: str, due_at: datetime
     ) -> PlannedSend:
         return PlannedSend(
             program=self.id,
@@ -153,22 +102,20 @@ class ReviewRequestProgram(Program):
             due_at=due_at,
         )
 
-    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
-        from ..reviews.service import order_has_review
-
+    def recheck(self, send: ScheduledSend, settings: EcrmSettings) -> Decision:
         order = host.order_for_review(send.subject_id)
         if order is None:
-            return "order_deleted"
+            return skip("order_deleted")
         if order.canceled:
-            return "order_canceled"
+            return skip("order_canceled")
         if order.refunded:
-            return "order_refunded"
+            return skip("order_refunded")
         if order.email != send.recipient.strip().lower():
-            return "email_changed"
+            return skip("email_changed")
         if not host.fulfilled_lines(order.id):
-            return "nothing_shipped"
+            return skip("nothing_shipped")
         if order_has_review(order.id):
-            return "already_reviewed"
+            return skip("already_reviewed")
         if send.step == "reminder":
             request = (
                 ScheduledSend.objects.filter(
@@ -182,12 +129,12 @@ class ReviewRequestProgram(Program):
                 .first()
             )
             if request is None or request[0] != SendStatus.SENT:
-                return "request_not_sent"
+                return skip("request_not_sent")
             if request[1] and timezone.now() - request[1] < MIN_REMINDER_GAP:
-                return "request_too_recent"
-        return None
+                return skip("request_too_recent")
+        return SEND
 
-    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+    def prepare(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
         order = host.order_for_review(send.subject_id)
         base = public_base_url(settings, host.shop_info())
         products: List[Dict[str, Any]] = []
@@ -213,55 +160,45 @@ class ReviewRequestProgram(Program):
         )
 
 
-@register
 class ReviewThankYouProgram(Program):
     """The reward: a single-use voucher, once per order, after a review."""
 
-    id = "review_thank_you"
+    id = THANK_YOU_PROGRAM_ID
     category = "reviews"
     # the customer is waiting for it: not delayed by the marketing frequency cap
     frequency_capped = False
 
     def is_enabled(self, settings: EcrmSettings) -> bool:
-        return bool(settings.program(PROGRAM_ID).get("review_incentive_enabled"))
+        return self.options(settings).review_incentive_enabled
+
+    def options(self, settings: EcrmSettings) -> ReviewRequestOptions:
+        # the reward is configured with the review requests
+        return settings.options(PROGRAM_ID, ReviewRequestOptions)
 
     @classmethod
-    def plan_thank_you(cls, settings: EcrmSettings, order_id: int, email: str) -> bool:
+    def plan_thank_you(cls, settings: EcrmSettings, order_id: Any, email: str) -> bool:
         """Plan the thank-you of an order's first review (no-op when off/planned)."""
-        program = cls()
-        if not program.is_enabled(settings):
-            return False
-        return plan_send(
-            PlannedSend(
-                program=cls.id,
-                step="thank_you",
-                recipient=email,
-                subject_type="order",
-                subject_id=str(order_id),
-                due_at=timezone.now(),
-            )
-        )
+        return plan_thank_you(settings, order_id, email)
 
-    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
-        from ..reviews.models import Review, ReviewStatus
-
+    def recheck(self, send: ScheduledSend, settings: EcrmSettings) -> Decision:
         reviews = Review.objects.filter(
             order_id=send.subject_id, email=send.recipient.strip().lower()
         )
         if not reviews.exists():
-            return "no_review"
+            return skip("no_review")
         if not reviews.exclude(status=ReviewStatus.REJECTED).exists():
-            return "review_rejected"
-        return None
+            return skip("review_rejected")
+        return SEND
 
-    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
-        options = settings.program(PROGRAM_ID)
+    def prepare(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+        """The thank-you and its voucher, made here inside the send's guard."""
+        options = self.options(settings)
         # the ledger row's key: a retried send mails the voucher made the first time
         voucher = host.issue_single_use_voucher(
             reference=send.idempotency_key,
             prefix=VOUCHER_PREFIX,
-            percentage=options["review_incentive_percentage"],
-            valid_days=options["review_incentive_valid_days"],
+            percentage=options.review_incentive_percentage,
+            valid_days=options.review_incentive_valid_days,
             now=timezone.now(),
         )
         order = host.order_for_review(send.subject_id)

@@ -16,20 +16,28 @@ committed, and Celery beat rebuilds the model (``settings_helper.enable_ecrm``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-from ..config import ConfigField, FieldType, int_parser, parse_bool
-from ..errors import ConfigurationError
-from ..host import saleor210 as host
-from ..recommendations import recommend_for
-from .base import EmailSpec, Program
-from .registry import register
+from ...errors import ConfigurationError
+from ...fields import (
+    ConfigField,
+    ConfigValue,
+    FieldType,
+    ProgramOptions,
+    int_parser,
+    parse_bool,
+)
+from ...host import saleor210 as host
+from ...recommendations import rebuild_model, recommend_for, update_model
+from ...recommendations.tasks import update_recommendations
+from ..base import EmailSpec, Program
+from ..decision import Decision, skip
 
 if TYPE_CHECKING:
     from prices import Money
 
-    from ..config import ConfigValue, EcrmSettings
-    from ..models import ScheduledSend
+    from ...ecrm_settings import EcrmSettings
+    from ...models import ScheduledSend
 
 #: product page of the storefront, relative to the storefront address (the route of
 #: Saleor's 2.10 storefront: /product/<slug>/<id>/)
@@ -50,23 +58,12 @@ def parse_category_slugs(value: ConfigValue) -> Tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class CrossSellItem:
-    """One suggested product, ready for the template."""
+class CrossSellOptions(ProgramOptions):
+    cross_sell_enabled: bool
+    cross_sell_count: int
+    cross_sell_excluded_categories: Tuple[str, ...]
 
-    name: str
-    url: str
-    image_url: Optional[str]
-    price: Money
-    reason: str
-
-
-@register
-class CrossSellProgram(Program):
-    id = "cross_sell"
-    category = "order"
-    transactional = True
-    enabled_field = "cross_sell_enabled"
-    config_fields = (
+    FIELDS = (
         ConfigField(
             "cross_sell_enabled",
             "Order confirmation: suggest products",
@@ -93,18 +90,41 @@ class CrossSellProgram(Program):
         ),
     )
 
+
+@dataclass(frozen=True)
+class CrossSellItem:
+    """One suggested product, ready for the template."""
+
+    name: str
+    url: str
+    image_url: Optional[str]
+    price: Money
+    reason: str
+
+
+class CrossSellProgram(Program):
+    id = "cross_sell"
+    category = "order"
+    transactional = True
+    enabled_field = "cross_sell_enabled"
+    Options = CrossSellOptions
+    scan_methods = ("rebuild_recommendations",)
+
+    def options(self, settings: EcrmSettings) -> CrossSellOptions:
+        return settings.options(self.id, CrossSellOptions)
+
     def suggestions(self, order_id: int, settings: EcrmSettings) -> List[CrossSellItem]:
         """Products to suggest under the confirmation of this order (may be empty)."""
         if not self.is_enabled(settings):
             return []
         options = self.options(settings)
-        count = options["cross_sell_count"]
+        count = options.cross_sell_count
         if count <= 0:
             return []
         recommendations = recommend_for(
             host.order_product_ids(order_id),
             count,
-            excluded_categories=options["cross_sell_excluded_categories"],
+            excluded_categories=options.cross_sell_excluded_categories,
         )
         return [
             CrossSellItem(
@@ -120,13 +140,17 @@ class CrossSellProgram(Program):
 
     def after_order_placed(self) -> None:
         """Count the new order(s) into the model, in a worker."""
-        from ..tasks import update_recommendations
-
         update_recommendations.delay()
 
-    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
-        # Saleor's own task sends the confirmation; this program plans no sends.
-        return "sent_by_saleor"
+    def rebuild_recommendations(self, settings: EcrmSettings) -> Dict[str, int]:
+        """The periodic scan: recount the model from every order, then catch up."""
+        stats = rebuild_model()
+        update_model()
+        return vars(stats)
 
-    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+    def recheck(self, send: ScheduledSend, settings: EcrmSettings) -> Decision:
+        # Saleor's own task sends the confirmation; this program plans no sends.
+        return skip("sent_by_saleor")
+
+    def prepare(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
         return EmailSpec(template="order/confirm_order")

@@ -26,13 +26,17 @@ The last step can carry a unique voucher made in Saleor's voucher model when, an
 only when, that step is delivered (made inside the send's transaction, so a failed
 delivery leaves no voucher behind).
 
+The re-check writes nothing: a cart that changed is skipped with
+``skip(..., replan=True)`` and :meth:`AbandonedCheckoutProgram.replan` plans the new
+series once the skip is recorded; the voucher is made in ``prepare``.
+
 ``order_created`` cancels what is still planned for the checkout and credits the
-order to the reminders sent within the attribution window (:mod:`..attribution`).
+order to the reminders sent within the attribution window
+(:mod:`saleor_ecrm_plugin.attribution`).
 """
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import (
@@ -45,31 +49,24 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Union,
 )
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ..attribution import record_conversions
-from ..config import (
-    ConfigField,
-    ConfigValue,
-    FieldType,
-    hours_list_parser,
-    int_parser,
-    parse_bool,
-)
-from ..errors import ConfigurationError, PermanentSendError
-from ..host import saleor210 as host
-from ..ledger import PlannedSend, cancel_pending, plan_sends
-from ..models import ScanCursor, ScheduledSend, SendStatus
-from ..preferences.sending_rules import parse_consent_mode
-from .base import EmailSpec, Program
-from .registry import get_program, register
+from ...attribution import record_conversions
+from ...errors import PermanentSendError
+from ...host import saleor210 as host
+from ...ledger import PlannedSend, cancel_pending, plan_sends
+from ...models import ScanCursor, ScheduledSend, SendStatus
+from ..base import EmailSpec, Program
+from ..decision import SEND, Decision, skip
+from .options import AbandonedCheckoutOptions
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
+    from ...ecrm_settings import EcrmSettings
 
 PROGRAM_ID = "abandoned_checkout"
 SUBJECT = "checkout"
@@ -79,142 +76,49 @@ SCAN_OVERLAP = timedelta(minutes=2)
 #: a step that should have gone this long ago when first planned is not planned
 #: (installing the plugin must not mail every old cart at once)
 LATE_PLANNING_LIMIT = timedelta(hours=1)
-#: Saleor deletes anonymous checkouts after 30 days: the series must end before
-MAX_SERIES_HOURS = 29 * 24
-CART_URL_FIELDS = {"storefront", "token"}
 
 
 class CheckoutGone(PermanentSendError, LookupError):
     """The checkout disappeared between the re-check and the rendering."""
 
 
-def parse_steps(value: ConfigValue) -> Tuple[float, ...]:
-    hours = hours_list_parser(max_steps=5)(value)
-    if hours[-1] > MAX_SERIES_HOURS:
-        raise ConfigurationError(
-            f"The last reminder must go within {MAX_SERIES_HOURS} hours: Saleor"
-            " deletes unfinished checkouts after 30 days."
-        )
-    return hours
-
-
-def parse_cart_url(value: ConfigValue) -> str:
-    text = str(value or "").strip()
-    names = set(re.findall(r"{(\w*)}", text))
-    if "token" not in names:
-        raise ConfigurationError(
-            "The address must contain {token}, e.g. {storefront}cart/{token}/."
-        )
-    unknown = names - CART_URL_FIELDS
-    if unknown or text.count("{") != text.count("}"):
-        raise ConfigurationError(
-            "Only {storefront} and {token} can be used in the address."
-        )
-    if not (text.startswith("{storefront}") or re.match(r"https?://", text)):
-        raise ConfigurationError(
-            "Start with {storefront} or http(s)://, e.g. {storefront}cart/{token}/."
-        )
-    return text
-
-
-def parse_optional_consent_mode(value: ConfigValue) -> str:
-    if not str(value or "").strip():
-        return ""
-    return parse_consent_mode(value)
-
-
 def _activity_key(moment: datetime) -> str:
     return str(int(moment.timestamp() * 1_000_000))
 
 
-@register
 class AbandonedCheckoutProgram(Program):
     id = PROGRAM_ID
     category = "abandoned_checkout"
+    Options = AbandonedCheckoutOptions
     enabled_field = "abandoned_enabled"
     # a cart reminder delayed by a weekly cap is a sale lost: exempt (still marketing)
     frequency_capped = False
-    config_fields = (
-        ConfigField(
-            "abandoned_enabled",
-            "Cart reminders: on",
-            "Email customers who left items in their checkout without ordering.",
-            False,
-            parse_bool,
-            FieldType.BOOLEAN,
-        ),
-        ConfigField(
-            "abandoned_steps_hours",
-            "Cart reminders: send after (hours)",
-            "Hours of inactivity before each reminder, e.g. 2, 24, 48 for three"
-            " reminders. Activity on the checkout restarts the clock.",
-            "2, 24, 48",
-            parse_steps,
-        ),
-        ConfigField(
-            "abandoned_cart_url",
-            "Cart reminders: return-to-cart address",
-            "Link back to the customer's cart in your storefront. {storefront} is the"
-            " storefront address, {token} the checkout's token.",
-            "{storefront}cart/{token}/",
-            parse_cart_url,
-        ),
-        ConfigField(
-            "abandoned_consent_mode",
-            "Cart reminders: who may receive them",
-            "everyone (any checkout with an email), soft_opt_in (customers who"
-            " ordered before and opted-in people) or opt_in_only. Empty: the"
-            " plugin-wide marketing consent setting.",
-            "",
-            parse_optional_consent_mode,
-        ),
-        ConfigField(
-            "abandoned_voucher_percent",
-            "Cart reminders: discount in the last reminder (%)",
-            "A unique single-use voucher for this percentage off the order, in the"
-            " last reminder only. 0: no voucher.",
-            "10",
-            int_parser(0, 90, "percent"),
-        ),
-        ConfigField(
-            "abandoned_voucher_days",
-            "Cart reminders: voucher valid for (days)",
-            "Days the last reminder's voucher can be used.",
-            "3",
-            int_parser(1, 365, "days"),
-        ),
-        ConfigField(
-            "abandoned_voucher_usage_limit",
-            "Cart reminders: voucher uses",
-            "How many orders can use one voucher (1: single use).",
-            "1",
-            int_parser(1, 100, "uses"),
-        ),
-        ConfigField(
-            "abandoned_attribution_days",
-            "Cart reminders: attribution window (days)",
-            "An order placed within this many days of a reminder counts as"
-            " recovered by it in the reports.",
-            "7",
-            int_parser(0, 90, "days"),
-        ),
-    )
+    scan_methods = ("scan_checkouts",)
+    hook_methods = ("note_activity",)
+
+    def options(self, settings: EcrmSettings) -> AbandonedCheckoutOptions:
+        return settings.options(self.id, AbandonedCheckoutOptions)
 
     # --- triggers ---------------------------------------------------------------
 
     def note_activity(
-        self, settings: EcrmSettings, token: str, seen_at: Optional[datetime] = None
+        self,
+        settings: EcrmSettings,
+        token: str,
+        seen_at: Union[datetime, str, None] = None,
     ) -> int:
         """Plan (or re-plan) the series of one checkout; returns the rows planned.
 
-        ``seen_at`` is when activity was observed (the hook's time); the checkout's
-        own ``last_change`` counts too, whichever is later.
+        ``seen_at`` is when activity was observed (the hook's time, a datetime or
+        its ISO form as a task passes it); the checkout's own ``last_change``
+        counts too, whichever is later.
         """
+        seen = parse_datetime(seen_at) if isinstance(seen_at, str) else seen_at
         if not self.is_enabled(settings):
             return 0
         with transaction.atomic():
             host.lock_checkout_and_email(token, "")
-            return self._replan(settings, token, seen_at, timezone.now())
+            return self._replan(settings, token, seen, timezone.now())
 
     def _replan(
         self,
@@ -242,7 +146,7 @@ class AbandonedCheckoutProgram(Program):
             return 0  # nothing new since this series was planned
         cancel_pending(self.id, SUBJECT, str(token), "checkout_changed")
         sent_steps = {row.step for row in rows if row.status == SendStatus.SENT}
-        hours = self.options(settings)["abandoned_steps_hours"]
+        hours = self.options(settings).abandoned_steps_hours
         planned = []
         for index, delay in enumerate(hours):
             step = f"step{index + 1}"
@@ -267,7 +171,7 @@ class AbandonedCheckoutProgram(Program):
             )
         return plan_sends(planned)
 
-    def order_placed(self, settings: EcrmSettings, order_id: int) -> int:
+    def order_placed(self, settings: EcrmSettings, order_id: Any) -> int:
         """After an order committed: stop the checkout's series, credit the reminders.
 
         Returns the number of reminders credited with the order.
@@ -277,7 +181,7 @@ class AbandonedCheckoutProgram(Program):
             return 0
         if order.checkout_token:
             cancel_pending(self.id, SUBJECT, order.checkout_token, "checkout_converted")
-        window = timedelta(days=self.options(settings)["abandoned_attribution_days"])
+        window = timedelta(days=self.options(settings).abandoned_attribution_days)
         if not window:
             return 0
         credited = ScheduledSend.objects.filter(
@@ -293,10 +197,14 @@ class AbandonedCheckoutProgram(Program):
             sends = list(credited.filter(recipient__iexact=order.email))
         return record_conversions(self.id, sends, order)
 
+    def scan_checkouts(self, settings: EcrmSettings) -> Dict[str, int]:
+        """The periodic scan (its manifest schedules it): :func:`scan_checkouts`."""
+        return scan_checkouts(settings)
+
     # --- the send ---------------------------------------------------------------
 
     def consent_mode(self, settings: EcrmSettings) -> str:
-        return self.options(settings)["abandoned_consent_mode"] or settings.consent_mode
+        return self.options(settings).abandoned_consent_mode or settings.consent_mode
 
     @contextmanager
     def send_guard(self, send: ScheduledSend) -> Iterator[None]:
@@ -304,66 +212,78 @@ class AbandonedCheckoutProgram(Program):
             host.lock_checkout_and_email(send.subject_id, send.recipient)
             yield
 
-    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
+    def recheck(self, send: ScheduledSend, settings: EcrmSettings) -> Decision:
+        """Is the reminder still wanted? Writes nothing: a change of the cart asks
+        for a new series (``replan``), planned by :meth:`replan` once the skip is
+        recorded."""
         token = send.subject_id
         if host.order_for_checkout(token) is not None:
-            return "checkout_converted"
+            return skip("checkout_converted")
         state = host.checkout_state(token)
         if state is None:
-            return "checkout_deleted"
+            return skip("checkout_deleted")
         if not state.line_count:
-            return "cart_emptied"
+            return skip("cart_emptied")
         if state.email.lower() != send.recipient.lower():
-            self._replan(settings, token, None, timezone.now())
-            return "email_changed"
+            return skip("email_changed", replan=True)
         activity = _activity_of(send)
         if activity is None:
-            return "bad_payload"
+            return skip("bad_payload")
         if state.fingerprint != send.payload.get("fingerprint"):
             # lines deleted or edited without Saleor noting it: activity, now
-            self._replan(settings, token, timezone.now(), timezone.now())
-            return "checkout_changed"
+            return skip("checkout_changed", replan=True, replan_activity=timezone.now())
         if state.last_change > activity:
-            self._replan(settings, token, None, timezone.now())
-            return "checkout_changed"
+            return skip("checkout_changed", replan=True)
         latest = _latest_series(
             ScheduledSend.objects.filter(
                 program=self.id, subject_type=SUBJECT, subject_id=token
             ).only("id", "payload")
         )
         if latest is not None and (_activity_of(latest) or activity) > activity:
-            return "superseded"
+            return skip("superseded")
         if host.email_ordered_since(send.recipient, activity):
-            return "customer_ordered"
-        return None
+            return skip("customer_ordered")
+        return SEND
 
-    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+    def replan(
+        self, send: ScheduledSend, settings: EcrmSettings, decision: Decision
+    ) -> None:
+        """Plan the series again from the cart as it is now (after a skip)."""
+        with transaction.atomic():
+            host.lock_checkout_and_email(send.subject_id, "")
+            self._replan(
+                settings, send.subject_id, decision.replan_activity, timezone.now()
+            )
+
+    def prepare(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+        """The step's email; the last step's voucher is made here, inside the send's
+        guard (its transaction): a failed delivery leaves no voucher behind."""
         options = self.options(settings)
         cart = host.checkout_cart(send.subject_id, settings.storefront_url)
         if cart is None:  # the re-check just saw it: deleted in between
             raise CheckoutGone(f"checkout {send.subject_id} was deleted")
-        steps = len(options["abandoned_steps_hours"])
+        steps = len(options.abandoned_steps_hours)
         number = int(send.step.replace("step", "") or 1)
         last = bool(send.payload.get("last")) or number >= steps
         context: Dict[str, Any] = {
             "first_name": cart.first_name,
             "lines": cart.lines,
             "subtotal": cart.subtotal,
-            "cart_url": options["abandoned_cart_url"].format(
+            "cart_url": options.abandoned_cart_url.format(
                 storefront=settings.storefront_url, token=send.subject_id
             ),
             "step": number,
             "voucher": None,
         }
-        percent = options["abandoned_voucher_percent"]
+        percent = options.abandoned_voucher_percent
         if last and percent:
             context["voucher"] = host.issue_single_use_voucher(
                 reference=send.idempotency_key[:200],
                 prefix="CART",
                 percentage=percent,
-                valid_days=options["abandoned_voucher_days"],
+                valid_days=options.abandoned_voucher_days,
                 now=timezone.now(),
-                usage_limit=options["abandoned_voucher_usage_limit"],
+                usage_limit=options.abandoned_voucher_usage_limit,
             )
         template = "ecrm/abandoned_checkout_last" if last else "ecrm/abandoned_checkout"
         return EmailSpec(template=template, context=context)
@@ -401,10 +321,8 @@ def _latest_series(rows: Iterable[ScheduledSend]) -> Optional[ScheduledSend]:
 
 
 def abandoned_checkout_program() -> AbandonedCheckoutProgram:
-    """The registered instance (what the dispatcher and the tasks use)."""
-    program = get_program(PROGRAM_ID)
-    assert isinstance(program, AbandonedCheckoutProgram)
-    return program
+    """An instance of the program (it holds no state: any instance will do)."""
+    return AbandonedCheckoutProgram()
 
 
 # --- the periodic scan ----------------------------------------------------------
@@ -446,7 +364,7 @@ def scan_checkouts(
     started = now or timezone.now()
     cursor, _ = ScanCursor.objects.get_or_create(name=SCAN_CURSOR)
     if cursor.position is None:
-        hours = program.options(settings)["abandoned_steps_hours"]
+        hours = program.options(settings).abandoned_steps_hours
         position, after = started - timedelta(hours=hours[-1]), ""
     else:
         position, after = cursor.position, cursor.after_key

@@ -25,14 +25,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from ..errors import EcrmError
-from ..host import saleor210 as host
-from ..preferences.tokens import InvalidToken
+from ...context import load_context
+from ...errors import EcrmError
+from ...host import saleor210 as host
+from ...ledger import PlannedSend, plan_send
+from ...preferences.tokens import InvalidToken
+from ...reviews.tokens import ReviewClaims, read_review_token
 from .models import Review, ReviewStatus
-from .tokens import ReviewClaims, read_review_token
+from .options import PROGRAM_ID, ReviewRequestOptions
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
+    from ...ecrm_settings import EcrmSettings
+
+THANK_YOU_PROGRAM_ID = "review_thank_you"
 
 MAX_COMMENT_LENGTH = 2000
 #: control characters other than tab and line breaks: invisible, and PostgreSQL
@@ -129,20 +134,36 @@ def _author_name(order: host.OrderForReview) -> str:
 
 
 def current_settings() -> EcrmSettings:
-    from ..dispatcher import load_context
-
     return load_context().settings
+
+
+def _options(settings: EcrmSettings) -> ReviewRequestOptions:
+    return settings.options(PROGRAM_ID, ReviewRequestOptions)
+
+
+def plan_thank_you(settings: EcrmSettings, order_id: Any, email: str) -> bool:
+    """Plan the thank-you of an order's first review (no-op when off/planned)."""
+    if not _options(settings).review_incentive_enabled:
+        return False
+    return plan_send(
+        PlannedSend(
+            program=THANK_YOU_PROGRAM_ID,
+            step="thank_you",
+            recipient=email,
+            subject_type="order",
+            subject_id=str(order_id),
+            due_at=timezone.now(),
+        )
+    )
 
 
 def submit_review(claims: ReviewClaims, rating: object, comment: object = "") -> Review:
     """Record the token holder's review of the token's line."""
-    from ..programs.review_request import ReviewThankYouProgram
-
     rating = clean_rating(rating)
     comment = clean_comment(comment)
     order, line = reviewable_line(claims)
     settings = current_settings()
-    options = settings.program("review_request")
+    options = _options(settings)
     refused = ReviewError(
         f"You already reviewed {line.product_name}: thank you!",
         "token",
@@ -151,7 +172,7 @@ def submit_review(claims: ReviewClaims, rating: object, comment: object = "") ->
     with transaction.atomic():
         if _already_reviewed(line):
             raise refused
-        approved = bool(options.get("reviews_auto_approve"))
+        approved = options.reviews_auto_approve
         try:
             with transaction.atomic():
                 review = Review.objects.create(
@@ -169,7 +190,7 @@ def submit_review(claims: ReviewClaims, rating: object, comment: object = "") ->
                 )
         except IntegrityError as exc:  # the same link, submitted twice at once
             raise refused from exc
-        ReviewThankYouProgram.plan_thank_you(settings, order.id, order.email)
+        plan_thank_you(settings, order.id, order.email)
     return review
 
 
@@ -178,9 +199,7 @@ def add_comment(claims: ReviewClaims, comment: object) -> Review:
     comment = clean_comment(comment)
     if not comment:
         raise ReviewError("Write a comment first.", "comment", REQUIRED)
-    auto_approve = bool(
-        current_settings().program("review_request").get("reviews_auto_approve")
-    )
+    auto_approve = _options(current_settings()).reviews_auto_approve
     with transaction.atomic():
         review = (
             Review.objects.select_for_update()

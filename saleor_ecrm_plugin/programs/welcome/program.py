@@ -9,26 +9,29 @@ This is the smallest complete program; the larger ones follow the same shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from ..config import ConfigField, FieldType, int_parser, parse_bool
-from ..host import saleor210 as host
-from ..ledger import PlannedSend, plan_send
-from .base import EmailSpec, Program
-from .registry import register
+from django.utils import timezone
+
+from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
+from ...host import saleor210 as host
+from ...ledger import PlannedSend, plan_send
+from ..base import EmailSpec, Program
+from ..decision import SEND, Decision, skip
 
 if TYPE_CHECKING:
-    from ..config import EcrmSettings
-    from ..models import ScheduledSend
+    from ...ecrm_settings import EcrmSettings
+    from ...models import ScheduledSend
 
 
-@register
-class WelcomeProgram(Program):
-    id = "welcome"
-    category = "account"
-    enabled_field = "welcome_enabled"
-    config_fields = (
+@dataclass(frozen=True)
+class WelcomeOptions(ProgramOptions):
+    welcome_enabled: bool
+    welcome_delay_minutes: int
+
+    FIELDS = (
         ConfigField(
             "welcome_enabled",
             "Welcome email: on",
@@ -46,12 +49,28 @@ class WelcomeProgram(Program):
         ),
     )
 
+
+class WelcomeProgram(Program):
+    id = "welcome"
+    category = "account"
+    enabled_field = "welcome_enabled"
+    Options = WelcomeOptions
+    hook_methods = ("plan_welcome",)
+
+    def options(self, settings: EcrmSettings) -> WelcomeOptions:
+        return settings.options(self.id, WelcomeOptions)
+
     def plan_welcome(
-        self, settings: EcrmSettings, user_id: int, email: str, now: datetime
+        self,
+        settings: EcrmSettings,
+        user_id: Any,
+        email: str,
+        now: Optional[datetime] = None,
     ) -> bool:
         if not self.is_enabled(settings) or not email:
             return False
-        delay = timedelta(minutes=self.options(settings)["welcome_delay_minutes"])
+        now = now or timezone.now()
+        delay = timedelta(minutes=self.options(settings).welcome_delay_minutes)
         return plan_send(
             PlannedSend(
                 program=self.id,
@@ -63,17 +82,17 @@ class WelcomeProgram(Program):
             )
         )
 
-    def skip_reason(self, send: ScheduledSend, settings: EcrmSettings) -> Optional[str]:
+    def recheck(self, send: ScheduledSend, settings: EcrmSettings) -> Decision:
         customer = host.customer_by_id(send.subject_id)
         if customer is None:
-            return "account_deleted"
+            return skip("account_deleted")
         if not customer.is_active:
-            return "account_inactive"
+            return skip("account_inactive")
         if customer.email.lower() != send.recipient.lower():
-            return "email_changed"
-        return None
+            return skip("email_changed")
+        return SEND
 
-    def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
+    def prepare(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
         customer = host.customer_by_id(send.subject_id)
         first_name = customer.first_name if customer else ""
         return EmailSpec(

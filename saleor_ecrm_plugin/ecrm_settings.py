@@ -1,0 +1,207 @@
+"""The plugin's configuration as typed values: :class:`EcrmSettings`.
+
+:func:`parse_settings` turns Saleor's stored items into settings, given the programs
+whose options to parse (each program's typed :class:`~.fields.ProgramOptions`).
+It knows no program by name: :mod:`.config` passes the registered ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import (
+    Any,
+    ClassVar,
+    Dict,
+    Iterable,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Type,
+)
+
+from .fields import (
+    ConfigField,
+    ConfigValue,
+    OptionsT,
+    ProgramOptions,
+    hours_parser,
+    int_parser,
+    parse_fields,
+    parse_https_url,
+    parse_optional_email,
+    parse_optional_url,
+    parse_text,
+    parse_timezone,
+)
+from .preferences.sending_rules import (
+    ConsentMode,
+    FrequencyCap,
+    QuietHours,
+    parse_consent_mode,
+    parse_frequency_cap,
+    parse_quiet_hours,
+)
+
+
+class ConfiguredProgram(Protocol):
+    """What parsing needs of a program: its id and its options class."""
+
+    id: ClassVar[str]
+    Options: ClassVar[Type[ProgramOptions]]
+
+
+# --- the plugin-wide fields ---------------------------------------------------------
+
+GENERAL_FIELDS: Tuple[ConfigField, ...] = (
+    ConfigField(
+        "sender_name",
+        "Sender name",
+        "Name shown as the sender of every e-CRM email. Empty: the shop's name.",
+        "",
+        parse_text,
+    ),
+    ConfigField(
+        "sender_email",
+        "Sender address",
+        "Address the emails come from. Empty: the shop's default sender address.",
+        "",
+        parse_optional_email,
+    ),
+    ConfigField(
+        "reply_to",
+        "Reply-to address",
+        "Where customers' replies go. Empty: replies go to the sender address.",
+        "",
+        parse_optional_email,
+    ),
+    ConfigField(
+        "storefront_url",
+        "Storefront address",
+        "Web address of your storefront, used to build every link in the emails.",
+        "http://localhost:3000/",
+        parse_https_url,
+    ),
+    ConfigField(
+        "public_url",
+        "Public address of this Saleor server",
+        "Used for unsubscribe and preference links, e.g. https://api.shop.example/."
+        " Empty: https:// and the site domain set in Saleor.",
+        "",
+        parse_optional_url,
+    ),
+    ConfigField(
+        "consent_mode",
+        "Marketing consent",
+        "Who may receive marketing emails: opt_in_only (people who opted in),"
+        " soft_opt_in (also customers who ordered, EU soft opt-in), or everyone.",
+        ConsentMode.SOFT_OPT_IN,
+        parse_consent_mode,
+    ),
+    ConfigField(
+        "quiet_hours",
+        "Quiet hours",
+        "No marketing email between these hours, in the customer's time zone when"
+        " known, else the shop's: 21-8. Emails wait until the end. Empty: none.",
+        "21-8",
+        parse_quiet_hours,
+    ),
+    ConfigField(
+        "frequency_cap",
+        "Marketing emails per customer",
+        "At most this many marketing emails per rolling number of days, e.g. 3/7."
+        " Further emails are delayed, not dropped; cart reminders are exempt."
+        " Empty: no cap.",
+        "3/7",
+        parse_frequency_cap,
+    ),
+    ConfigField(
+        "shop_timezone",
+        "Shop time zone",
+        "Time zone of the shop (e.g. Europe/Paris), used for sending hours.",
+        "UTC",
+        parse_timezone,
+    ),
+    ConfigField(
+        "max_attempts",
+        "Delivery attempts",
+        "How many times an email is tried when it fails temporarily (a 4xx reply"
+        " to the email, an error in its template). Time while the mail provider"
+        " is down does not count: sending pauses instead.",
+        "5",
+        int_parser(1, 20, "attempts"),
+    ),
+    ConfigField(
+        "retry_hours",
+        "Retry failed deliveries for (hours)",
+        "An email still failing this long after its first failure is marked"
+        " failed, however few attempts it had (e.g. 48; 0.5 is half an hour).",
+        "48",
+        hours_parser(0.1, 24 * 14),
+    ),
+    ConfigField(
+        "retry_delay_seconds",
+        "First retry after (seconds)",
+        "Wait before the first retry; each further retry waits twice as long.",
+        "60",
+        int_parser(1, 86400, "seconds"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class EcrmSettings:
+    """Typed configuration. ``programs`` maps a program id to its typed options."""
+
+    sender_name: str = ""
+    sender_email: str = ""
+    reply_to: str = ""
+    storefront_url: str = "http://localhost:3000/"
+    public_url: str = ""
+    consent_mode: str = ConsentMode.SOFT_OPT_IN
+    quiet_hours: Optional[QuietHours] = None
+    frequency_cap: Optional[FrequencyCap] = None
+    shop_timezone: str = "UTC"
+    max_attempts: int = 5
+    retry_delay_seconds: int = 60
+    retry_hours: float = 48.0
+    programs: Mapping[str, ProgramOptions] = field(default_factory=dict)
+
+    def program(self, program_id: str) -> Mapping[str, Any]:
+        """A program's options as a mapping (field name -> value), for callers that
+        predate the typed options; new code uses :meth:`options`."""
+        options = self.programs.get(program_id)
+        return dict(vars(options)) if options is not None else {}
+
+    def options(self, program_id: str, options_class: Type[OptionsT]) -> OptionsT:
+        """The typed options of ``program_id`` (its defaults if not parsed here)."""
+        options = self.programs.get(program_id)
+        if options is None:
+            return options_class.defaults()
+        if not isinstance(options, options_class):
+            raise TypeError(
+                f"options of {program_id!r} are a {type(options).__name__},"
+                f" not a {options_class.__name__}"
+            )
+        return options
+
+
+def parse_settings(
+    items: Optional[Iterable[Mapping[str, Any]]],
+    programs: Sequence[ConfiguredProgram],
+) -> Tuple[EcrmSettings, Dict[str, str]]:
+    """Turn Saleor's stored configuration into settings, plus errors keyed by field.
+
+    Missing items take their default; a bad item keeps its default in the returned
+    settings and is reported in the errors mapping (field name -> message).
+    """
+    stored: Dict[str, ConfigValue] = {
+        str(item.get("name")): item.get("value") for item in items or ()
+    }
+    general, errors = parse_fields(GENERAL_FIELDS, stored)
+    options: Dict[str, ProgramOptions] = {}
+    for program in programs:
+        options[program.id], program_errors = program.Options.parse(stored)
+        errors.update(program_errors)
+    return EcrmSettings(programs=options, **general), errors

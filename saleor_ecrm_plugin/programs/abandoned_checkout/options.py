@@ -1,0 +1,136 @@
+"""Cart reminders' options: the dashboard fields and their typed values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Tuple
+
+from ...errors import ConfigurationError
+from ...fields import (
+    ConfigField,
+    ConfigValue,
+    FieldType,
+    ProgramOptions,
+    hours_list_parser,
+    int_parser,
+    parse_bool,
+)
+from ...preferences.sending_rules import parse_consent_mode
+
+#: Saleor deletes anonymous checkouts after 30 days: the series must end before
+MAX_SERIES_HOURS = 29 * 24
+CART_URL_FIELDS = {"storefront", "token"}
+
+
+def parse_steps(value: ConfigValue) -> Tuple[float, ...]:
+    hours = hours_list_parser(max_steps=5)(value)
+    if hours[-1] > MAX_SERIES_HOURS:
+        raise ConfigurationError(
+            f"The last reminder must go within {MAX_SERIES_HOURS} hours: Saleor"
+            " deletes unfinished checkouts after 30 days."
+        )
+    return hours
+
+
+def parse_cart_url(value: ConfigValue) -> str:
+    text = str(value or "").strip()
+    names = set(re.findall(r"{(\w*)}", text))
+    if "token" not in names:
+        raise ConfigurationError(
+            "The address must contain {token}, e.g. {storefront}cart/{token}/."
+        )
+    unknown = names - CART_URL_FIELDS
+    if unknown or text.count("{") != text.count("}"):
+        raise ConfigurationError(
+            "Only {storefront} and {token} can be used in the address."
+        )
+    if not (text.startswith("{storefront}") or re.match(r"https?://", text)):
+        raise ConfigurationError(
+            "Start with {storefront} or http(s)://, e.g. {storefront}cart/{token}/."
+        )
+    return text
+
+
+def parse_optional_consent_mode(value: ConfigValue) -> str:
+    if not str(value or "").strip():
+        return ""
+    return parse_consent_mode(value)
+
+
+@dataclass(frozen=True)
+class AbandonedCheckoutOptions(ProgramOptions):
+    abandoned_enabled: bool
+    abandoned_steps_hours: Tuple[float, ...]
+    abandoned_cart_url: str
+    abandoned_consent_mode: str
+    abandoned_voucher_percent: int
+    abandoned_voucher_days: int
+    abandoned_voucher_usage_limit: int
+    abandoned_attribution_days: int
+
+    FIELDS = (
+        ConfigField(
+            "abandoned_enabled",
+            "Cart reminders: on",
+            "Email customers who left items in their checkout without ordering.",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "abandoned_steps_hours",
+            "Cart reminders: send after (hours)",
+            "Hours of inactivity before each reminder, e.g. 2, 24, 48 for three"
+            " reminders. Activity on the checkout restarts the clock.",
+            "2, 24, 48",
+            parse_steps,
+        ),
+        ConfigField(
+            "abandoned_cart_url",
+            "Cart reminders: return-to-cart address",
+            "Link back to the customer's cart in your storefront. {storefront} is the"
+            " storefront address, {token} the checkout's token.",
+            "{storefront}cart/{token}/",
+            parse_cart_url,
+        ),
+        ConfigField(
+            "abandoned_consent_mode",
+            "Cart reminders: who may receive them",
+            "everyone (any checkout with an email), soft_opt_in (customers who"
+            " ordered before and opted-in people) or opt_in_only. Empty: the"
+            " plugin-wide marketing consent setting.",
+            "",
+            parse_optional_consent_mode,
+        ),
+        ConfigField(
+            "abandoned_voucher_percent",
+            "Cart reminders: discount in the last reminder (%)",
+            "A unique single-use voucher for this percentage off the order, in the"
+            " last reminder only. 0: no voucher.",
+            "10",
+            int_parser(0, 90, "percent"),
+        ),
+        ConfigField(
+            "abandoned_voucher_days",
+            "Cart reminders: voucher valid for (days)",
+            "Days the last reminder's voucher can be used.",
+            "3",
+            int_parser(1, 365, "days"),
+        ),
+        ConfigField(
+            "abandoned_voucher_usage_limit",
+            "Cart reminders: voucher uses",
+            "How many orders can use one voucher (1: single use).",
+            "1",
+            int_parser(1, 100, "uses"),
+        ),
+        ConfigField(
+            "abandoned_attribution_days",
+            "Cart reminders: attribution window (days)",
+            "An order placed within this many days of a reminder counts as"
+            " recovered by it in the reports.",
+            "7",
+            int_parser(0, 90, "days"),
+        ),
+    )

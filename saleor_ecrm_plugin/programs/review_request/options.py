@@ -1,0 +1,79 @@
+"""Review requests' options (the reviews and the reward included), typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
+
+PROGRAM_ID = "review_request"
+
+
+@dataclass(frozen=True)
+class ReviewRequestOptions(ProgramOptions):
+    review_request_enabled: bool
+    review_request_delay_days: int
+    review_request_reminder_days: int
+    reviews_auto_approve: bool
+    review_incentive_enabled: bool
+    review_incentive_percentage: int
+    review_incentive_valid_days: int
+
+    FIELDS = (
+        ConfigField(
+            "review_request_enabled",
+            "Review requests: on",
+            "Ask customers to rate what they bought, some days after it was shipped.",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "review_request_delay_days",
+            "Review requests: days after shipping",
+            "Days between shipping an order and asking for a review (time to deliver"
+            " and try the products).",
+            "7",
+            int_parser(0, 90, "days"),
+        ),
+        ConfigField(
+            "review_request_reminder_days",
+            "Review requests: reminder after (days)",
+            "One reminder this many days after the request, only if nothing was"
+            " reviewed yet. 0: no reminder.",
+            "3",
+            int_parser(0, 60, "days"),
+        ),
+        ConfigField(
+            "reviews_auto_approve",
+            "Reviews: publish without moderation",
+            "On: reviews appear on the storefront at once. Off: a staff member"
+            " approves each review first (reviewModerate, Manage products).",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "review_incentive_enabled",
+            "Review reward: on",
+            "Thank customers who review with a single-use discount code, whatever"
+            " their rating (one per order).",
+            False,
+            parse_bool,
+            FieldType.BOOLEAN,
+        ),
+        ConfigField(
+            "review_incentive_percentage",
+            "Review reward: discount (%)",
+            "Percentage off a whole next order.",
+            "10",
+            int_parser(1, 100, "%"),
+        ),
+        ConfigField(
+            "review_incentive_valid_days",
+            "Review reward: valid for (days)",
+            "Days the discount code can be used.",
+            "30",
+            int_parser(1, 365, "days"),
+        ),
+    )
