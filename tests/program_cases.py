@@ -235,6 +235,21 @@ class PromoCase(ProgramCase):
         self.rows().update(payload={"skip": "told_to"})
 
 
+class FragileCase(PingCase):
+    """The resilience tests' program behaves as ``test_ping`` when nothing fails."""
+
+    program_id = "test_fragile"
+
+    def plan(self) -> None:
+        from tests.programs import plan_fragile
+
+        plan_fragile(1, prefix="case")
+        self.recipient = "case0@example.org"
+
+    def refuse(self) -> None:
+        self.rows().update(payload={"skip": "told_to", "no_replan": True})
+
+
 class SampleDigestCase(ProgramCase):
     program_id = "test_sample_digest"
     config = {"sample_digest_enabled": True, "sample_digest_headline": "Fresh!"}
@@ -270,6 +285,7 @@ CASES: Dict[str, Callable[[], ProgramCase]] = {
         CrossSellCase,
         PingCase,
         PromoCase,
+        FragileCase,
         SampleDigestCase,
     )
 }

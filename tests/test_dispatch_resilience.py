@@ -2,8 +2,8 @@
 provider outage pauses sending (the circuit breaker) instead of burning every row's
 attempts, and every attempt leaves its attempt row.
 
-The test programs here are registered from this module, as a merchant's own program
-would be, and sent to a real SMTP server.
+The test program (``test_fragile``, tests/programs/ping/program.py) raises in the
+step a row's payload names; emails go to a real SMTP server.
 """
 
 from __future__ import annotations
@@ -20,72 +20,14 @@ from django.utils import timezone
 from saleor_ecrm_plugin import dispatcher as dispatcher_module
 from saleor_ecrm_plugin.breaker import BREAKER_THRESHOLD
 from saleor_ecrm_plugin.dispatcher import Dispatcher
-from saleor_ecrm_plugin.ledger import PlannedSend, plan_sends
 from saleor_ecrm_plugin.models import (
     DeliveryBreaker,
     ScheduledSend,
     SendAttempt,
     SendStatus,
 )
-from saleor_ecrm_plugin.programs.base import EmailSpec
-from saleor_ecrm_plugin.programs.decision import SEND, Decision, skip
-from saleor_ecrm_plugin.programs.registry import register
 from tests.conftest import configure_plugin
-from tests.programs import PingProgram, plan_pings
-
-
-class Unprintable:
-    """A context value whose rendering raises (a bug in a template's data)."""
-
-    def __str__(self) -> str:
-        raise RuntimeError("this value cannot be shown")
-
-
-@register
-class FragileProgram(PingProgram):
-    """Test-only: ``payload["fail"]`` names the step that raises for that row."""
-
-    id = "test_fragile"
-
-    def recheck(self, send, settings) -> Decision:
-        if send.payload.get("fail") == "recheck":
-            raise ValueError(f"cannot re-check row {send.subject_id}")
-        if send.payload.get("skip"):
-            return skip(send.payload["skip"], replan=True)
-        return SEND
-
-    def prepare(self, send, settings) -> EmailSpec:
-        spec = super().prepare(send, settings)
-        if send.payload.get("fail") == "render":
-            return EmailSpec(
-                spec.template, {**spec.context, "first_name": Unprintable()}
-            )
-        return spec
-
-    def replan(self, send, settings, decision: Decision) -> None:
-        if send.payload.get("fail") == "replan":
-            raise LookupError("nothing to plan from")
-        plan_fragile(1, prefix="replanned", subject=f"after-{send.subject_id}")
-
-
-def plan_fragile(
-    count: int,
-    payload: Optional[dict] = None,
-    prefix: str = "good",
-    subject: str = "",
-) -> None:
-    plan_sends(
-        PlannedSend(
-            program=FragileProgram.id,
-            step="ping",
-            recipient=f"{prefix}{index}@example.org",
-            subject_type="test",
-            subject_id=subject or f"{prefix}{index}",
-            due_at=timezone.now(),
-            payload=dict(payload or {}),
-        )
-        for index in range(count)
-    )
+from tests.programs import plan_fragile, plan_pings
 
 
 def make_due_again() -> None:

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 
 PING = "test_ping"
 PROMO = "test_promo"
+FRAGILE = "test_fragile"
 PACKAGES = ("tests.programs.ping", "tests.programs.sample_digest")
 
 
@@ -62,4 +63,28 @@ def plan_promo(recipient: str, subject_id: str = "1") -> None:
                 due_at=timezone.now(),
             )
         ]
+    )
+
+
+def plan_fragile(
+    count: int,
+    payload: Optional[dict] = None,
+    prefix: str = "good",
+    subject: str = "",
+) -> None:
+    from django.utils import timezone
+
+    from saleor_ecrm_plugin.ledger import PlannedSend, plan_sends
+
+    plan_sends(
+        PlannedSend(
+            program=FRAGILE,
+            step="ping",
+            recipient=f"{prefix}{index}@example.org",
+            subject_type="test",
+            subject_id=subject or f"{prefix}{index}",
+            due_at=timezone.now(),
+            payload=dict(payload or {}),
+        )
+        for index in range(count)
     )
