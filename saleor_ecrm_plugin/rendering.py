@@ -7,12 +7,11 @@ from email.headerregistry import Address
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict
 
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from .errors import RenderingError
 from .inlining import CssInliningTemplateBackend
-from .mime import EcrmEmailMessage
 from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
@@ -81,8 +80,4 @@ def render_send(
         raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
-    if type(message) is EmailMultiAlternatives:
-        # built here a moment ago: made an EcrmEmailMessage in place, not copied
-        message.__class__ = EcrmEmailMessage
-        return message
-    return EcrmEmailMessage.adopt(message)
+    return message

@@ -76,7 +76,10 @@ def test_the_courier_classifies_envelope_refusals(smtp_server, where, reply, err
 
 @pytest.mark.parametrize(
     "reply, error",
-    [("554 5.6.0 Rejected", PermanentSendError), ("452 4.3.1 Full", TransientSendError)],
+    [
+        ("554 5.6.0 Rejected", PermanentSendError),
+        ("452 4.3.1 Full", TransientSendError),
+    ],
 )
 def test_the_courier_classifies_a_refused_message(smtp_server, reply, error):
     smtp_server.handler.reply_override = lambda envelope: reply
@@ -128,7 +131,10 @@ def test_another_backend_goes_through_the_same_call(settings):
         (smtplib.SMTPDataError(552, b"too big"), PermanentSendError),
         (smtplib.SMTPSenderRefused(553, b"no", "s@x.org"), PermanentSendError),
         (smtplib.SMTPRecipientsRefused({"a@x.org": (550, b"no")}), InvalidAddress),
-        (smtplib.SMTPRecipientsRefused({"a@x.org": (451, b"later")}), TransientSendError),
+        (
+            smtplib.SMTPRecipientsRefused({"a@x.org": (451, b"later")}),
+            TransientSendError,
+        ),
         (UnicodeEncodeError("ascii", "é", 0, 1, "no"), PermanentSendError),
     ],
 )

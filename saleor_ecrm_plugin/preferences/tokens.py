@@ -121,7 +121,10 @@ def _legacy_signer(salt: str) -> Optional[signing.TimestampSigner]:
     algorithm, else None (Django 3.0 has no choice: its default is SHA-1)."""
     if not _SIGNER_TAKES_ALGORITHM:
         return None
-    if getattr(signing.TimestampSigner(salt=salt), "algorithm", None) == LEGACY_ALGORITHM:
+    if (
+        getattr(signing.TimestampSigner(salt=salt), "algorithm", None)
+        == LEGACY_ALGORITHM
+    ):
         return None
     return signing.TimestampSigner(salt=salt, algorithm=LEGACY_ALGORITHM)  # type: ignore[call-arg]
 
