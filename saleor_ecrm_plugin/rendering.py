@@ -11,7 +11,7 @@ from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from .errors import RenderingError
-from .inlining import CssInliningTemplateBackend
+from .inlining import AUDIENCE_KEY, CssInliningTemplateBackend
 from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
@@ -55,6 +55,10 @@ def render_send(
         "domain": shop.domain,
         "storefront_url": settings.storefront_url,
         "recipient": send.recipient,
+        # a program writes to customers: the layout need not look the template's
+        # audience block up (a fourth template load and walk); a program whose
+        # email is for staff says so in its spec's context
+        AUDIENCE_KEY: "customer",
     }
     headers = {
         "Message-ID": message_id_for(send, settings.sender_email or shop.sender_email),
