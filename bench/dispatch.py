@@ -268,14 +268,15 @@ def run_ours_prepared(messages: Sequence[Prepared], sink: SmtpSink) -> Run:
     prepared bodies (what post-office is given) instead of rendering. Everything
     else is the dispatcher's own work: claim, consent check, re-check, MIME,
     delivery, the sent mark, the attempt rows."""
+    from django.core.mail import EmailMultiAlternatives
+
     from saleor_ecrm_plugin import rendering
-    from saleor_ecrm_plugin.mime import EcrmEmailMessage
 
     by_recipient = {message.to[0]: message for message in messages}
 
     def prepared(send: Any, *args: Any, **kwargs: Any) -> Any:
         message = by_recipient[send.recipient]
-        email = EcrmEmailMessage(
+        email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
             from_email=message.from_email,

@@ -14,39 +14,24 @@ Inlining uses css-inline (Rust, no network access). Without it, or when it canno
 parse a document, the HTML goes out as rendered: the ``<style>`` element still
 styles it in most clients, and a warning is logged.
 
-Rendering: django-templated-email renders the subject, plain and HTML parts with
-django-render-block, which for each part walks the whole template tree again to
-find the part's block and the blocks of the layouts it extends. That walk depends
-only on the compiled templates, so :func:`render_email_parts` does it once per
-compiled template (Django's cached loader hands out the same objects) and then
-renders each part from the recorded block stacks: the same output, the same block
-context (the ``audience`` block the ``ecrm`` tags read), in about half the time.
+Rendering is django-templated-email's own (its ``TemplateBackend``, which renders
+the subject, plain and HTML blocks with django-render-block); this class only
+inlines the CSS of what it returns and tells the layout whose email it is: the
+``audience`` block of the email's template ("customer" by default, "staff" for
+Saleor's staff emails) is rendered with django-render-block's public
+``render_block_to_string`` and given to the parts as ``email_audience``, which the
+``{% email_language %}`` tag reads (:mod:`.templatetags.ecrm`).
 """
 
 from __future__ import annotations
 
 import logging
-import weakref
-from collections import defaultdict
-from copy import copy
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.template import Context, loader
-from django.template.backends.django import Template as DjangoTemplate
-from django.template.base import Template, TextNode, Variable
-from django.template.context import RenderContext
-from django.template.loader_tags import (
-    BLOCK_CONTEXT_KEY,
-    BlockContext,
-    BlockNode,
-    ExtendsNode,
-)
+from django.template import Context
 from render_block import BlockNotFound, render_block_to_string
-from templated_email.backends.vanilla_django import (
-    EmailRenderException,
-    TemplateBackend,
-)
+from templated_email.backends.vanilla_django import TemplateBackend
 
 logger = logging.getLogger(__name__)
 
@@ -94,190 +79,66 @@ def inline_message_css(message: EmailMessage) -> EmailMessage:
     return message
 
 
-#: the parts of a templated email, in django-templated-email's order
-EMAIL_PARTS = ("subject", "html", "plain")
-
-# A part's plan: the block stacks django-render-block leaves in the block context
-# just before it renders the part's block, and that block.
-_PartPlan = Tuple[Dict[str, List[BlockNode]], List[Any], BlockNode]
-
-
-class _TemplatePlan:
-    """What django-render-block's walk finds in one compiled template, recorded."""
-
-    def __init__(self, template: Template, parts: Sequence[str]) -> None:
-        context = Context({})
-        context.render_context = RenderContext()
-        with context.bind_template(template):
-            block_context = BlockContext()
-            context.render_context[BLOCK_CONTEXT_KEY] = block_context
-            parent = _add_layout_blocks(template, context, block_context)
-            # the layouts' blocks, and what extends' find_template recorded
-            self.layout_blocks = _copy_stacks(block_context)
-            self.extends_history = list(
-                context.render_context.get(ExtendsNode.context_key, [])
-            )
-        self.parts: Dict[str, Optional[_PartPlan]] = {}
-        for part in parts:
-            block_context = BlockContext()
-            block_context.blocks = _copy_stacks_from(self.layout_blocks)
-            # render_block looks in the template, then in its direct parent only
-            target = _find_block(template.nodelist, part, block_context)
-            if target is None and parent is not None:
-                target = _find_block(parent.nodelist, part, block_context)
-            self.parts[part] = (
-                None
-                if target is None
-                else (_copy_stacks(block_context), self.extends_history, target)
-            )
-
-
-def _copy_stacks(block_context: BlockContext) -> Dict[str, List[BlockNode]]:
-    return {name: list(stack) for name, stack in block_context.blocks.items()}
-
-
-def _copy_stacks_from(stacks: Dict[str, List[BlockNode]]) -> Any:
-    return defaultdict(list, {name: list(stack) for name, stack in stacks.items()})
-
-
-def _add_layout_blocks(
-    template: Template, context: Context, block_context: BlockContext
-) -> Optional[Template]:
-    """render_block's ``_build_block_context``: the blocks of every layout above."""
-    for node in template.nodelist:
-        if isinstance(node, ExtendsNode):
-            name = node.parent_name
-            if name.filters or isinstance(name.var, Variable):
-                raise _NotPlannable(name.token)
-            parent = node.get_parent(context)
-            block_context.add_blocks(
-                {n.name: n for n in parent.nodelist.get_nodes_by_type(BlockNode)}
-            )
-            _add_layout_blocks(parent, context, block_context)
-            return parent
-        if not isinstance(node, TextNode):
-            break
-    return None
-
-
-def _find_block(
-    nodelist: Any, name: str, block_context: BlockContext
-) -> Optional[BlockNode]:
-    """render_block's walk: every block passed on the way is pushed, as it does."""
-    for node in nodelist:
-        if isinstance(node, BlockNode):
-            block_context.push(node.name, node)
-            if node.name == name:
-                return node
-        for attr in node.child_nodelists:
-            children = getattr(node, attr, None)
-            if children is None:
-                continue
-            found = _find_block(children, name, block_context)
-            if found is not None:
-                return found
-    return None
-
-
-class _NotPlannable(Exception):
-    """A layout is chosen at render time (``{% extends some_variable %}``)."""
-
-
-# Keyed by the compiled template: with Django's cached loader one plan per template
-# for the life of the process; without it (DEBUG) each load is new and its plan goes
-# with it.
-_plans: weakref.WeakKeyDictionary[Template, _TemplatePlan] = weakref.WeakKeyDictionary()
-
-
-def _plan_for(template: Template) -> Optional[_TemplatePlan]:
-    plan = _plans.get(template)
-    if plan is None:
-        try:
-            plan = _TemplatePlan(template, EMAIL_PARTS)
-        except _NotPlannable:
-            return None
-        _plans[template] = plan
-    return plan
-
-
-def render_email_parts(
-    template_names: Union[str, Sequence[str]], context: Context
-) -> Dict[str, str]:
-    """Render the ``subject``, ``html`` and ``plain`` blocks that the template has.
-
-    The same strings as django-render-block's ``render_block_to_string`` for each
-    part (a copy of ``context`` and a fresh render context per part), from one
-    template lookup and a walk recorded once per compiled template.
-    """
-    names = [template_names] if isinstance(template_names, str) else template_names
-    loaded = loader.select_template(list(names))
-    if not isinstance(loaded, DjangoTemplate):  # another engine: render_block decides
-        return _render_with_render_block(names, context)
-    template = loaded.template
-    plan = _plan_for(template)
-    if plan is None:
-        return _render_with_render_block(names, context)
-    parts: Dict[str, str] = {}
-    for part, part_plan in plan.parts.items():
-        if part_plan is None:
-            continue
-        stacks, history, target = part_plan
-        part_context = copy(context)
-        part_context.render_context = RenderContext()
-        with part_context.bind_template(template):
-            block_context = BlockContext()
-            block_context.blocks = _copy_stacks_from(stacks)
-            part_context.render_context[BLOCK_CONTEXT_KEY] = block_context
-            if history:
-                part_context.render_context[ExtendsNode.context_key] = list(history)
-            parts[part] = target.render(part_context)
-    return parts
-
-
-def _render_with_render_block(names: Sequence[str], context: Context) -> Dict[str, str]:
-    parts: Dict[str, str] = {}
-    for part in EMAIL_PARTS:
-        try:
-            parts[part] = render_block_to_string(list(names), part, context)
-        except BlockNotFound:
-            continue
-    return parts
+#: the context key that names whose email it is ("customer" or "staff")
+AUDIENCE_KEY = "email_audience"
+#: the block a template names its audience in
+AUDIENCE_BLOCK = "audience"
 
 
 class CssInliningTemplateBackend(TemplateBackend):
-    """django-templated-email's Django backend, with the CSS of each HTML part
-    inlined (``TEMPLATED_EMAIL_BACKEND``), rendering the parts with
-    :func:`render_email_parts`."""
+    """django-templated-email's Django backend (``TEMPLATED_EMAIL_BACKEND``), with
+    the CSS of each HTML part inlined and the template's ``audience`` block given
+    to the parts as ``email_audience`` (unless the context already names one)."""
 
-    def get_email_message(self, *args: Any, **kwargs: Any) -> EmailMessage:
-        return inline_message_css(super().get_email_message(*args, **kwargs))
-
-    def _render_email(
+    def get_email_message(  # type: ignore[override]
         self,
         template_name: Union[str, Sequence[str]],
         context: Dict[str, Any],
-        template_dir: Optional[str] = None,
-        file_extension: Optional[str] = None,
-    ) -> Dict[str, str]:
-        # django-templated-email 2.3's _render_email, with render_email_parts
-        extension = file_extension or self.template_suffix
-        if extension.startswith("."):
-            extension = extension[1:]
-        names = (
-            list(template_name)
-            if isinstance(template_name, (list, tuple))
-            else [template_name]
-        )
-        full_names = []
-        for name in names:
-            full_name = (template_dir or self.template_prefix) + name
-            if not full_name.endswith("." + extension):
-                full_name += "." + extension
-            full_names.append(full_name)
-        parts = render_email_parts(full_names, Context(context, autoescape=False))
-        if not parts:
-            raise EmailRenderException(
-                f"Couldn't render email parts of {full_names}: no subject, html "
-                "or plain block."
+        *args: Any,
+        **kwargs: Any,
+    ) -> EmailMessage:
+        if AUDIENCE_KEY not in context:
+            audience = self.audience(
+                template_name,
+                context,
+                kwargs.get("template_prefix") or kwargs.get("template_dir"),
+                kwargs.get("template_suffix") or kwargs.get("file_extension"),
             )
-        return parts
+            context = {**context, AUDIENCE_KEY: audience}
+        message = super().get_email_message(template_name, context, *args, **kwargs)
+        return inline_message_css(message)
+
+    def audience(
+        self,
+        template_name: Union[str, Sequence[str]],
+        context: Dict[str, Any],
+        template_prefix: Optional[str] = None,
+        template_suffix: Optional[str] = None,
+    ) -> str:
+        """The text of the template's ``audience`` block, "customer" without one."""
+        names = self.template_names(template_name, template_prefix, template_suffix)
+        try:
+            text = render_block_to_string(
+                names, AUDIENCE_BLOCK, Context(context, autoescape=False)
+            )
+        except BlockNotFound:
+            return "customer"
+        return text.strip() or "customer"
+
+    def template_names(
+        self,
+        template_name: Union[str, Sequence[str]],
+        template_prefix: Optional[str] = None,
+        template_suffix: Optional[str] = None,
+    ) -> list:
+        """The full template names django-templated-email renders ``template_name``
+        from: the prefix (``templated_email/``) and the suffix (``.email``) added."""
+        prefix = template_prefix or self.template_prefix
+        extension = "." + (template_suffix or self.template_suffix).lstrip(".")
+        names = (
+            [template_name] if isinstance(template_name, str) else list(template_name)
+        )
+        return [
+            prefix + name + ("" if name.endswith(extension) else extension)
+            for name in names
+        ]

@@ -7,12 +7,11 @@ from email.headerregistry import Address
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict
 
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from .errors import RenderingError
-from .inlining import CssInliningTemplateBackend
-from .mime import EcrmEmailMessage
+from .inlining import AUDIENCE_KEY, CssInliningTemplateBackend
 from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
@@ -56,6 +55,10 @@ def render_send(
         "domain": shop.domain,
         "storefront_url": settings.storefront_url,
         "recipient": send.recipient,
+        # a program writes to customers: the layout need not look the template's
+        # audience block up (a fourth template load and walk); a program whose
+        # email is for staff says so in its spec's context
+        AUDIENCE_KEY: "customer",
     }
     headers = {
         "Message-ID": message_id_for(send, settings.sender_email or shop.sender_email),
@@ -81,8 +84,4 @@ def render_send(
         raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
-    if type(message) is EmailMultiAlternatives:
-        # built here a moment ago: made an EcrmEmailMessage in place, not copied
-        message.__class__ = EcrmEmailMessage
-        return message
-    return EcrmEmailMessage.adopt(message)
+    return message

@@ -1,78 +1,60 @@
-"""The Courier's SMTP transaction, against a real SMTP server (tests/smtp.py)."""
+"""The Courier: Django's backend's public ``send_messages`` on one reused connection,
+its failures classified, against a real SMTP server (tests/smtp.py)."""
 
 from __future__ import annotations
 
 import smtplib
+from unittest import mock
 
 import pytest
-from django.core.mail import EmailMessage
+from django.core import mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
-from saleor_ecrm_plugin.delivery import Courier, send_mail_transaction
-from saleor_ecrm_plugin.errors import InvalidAddress, TransientSendError
-
-# lines that SMTP's end-of-data marker makes special: a leading dot, two, a lone dot
-DOTTED = (
-    b"From: shop@example.org\r\nTo: ada@example.org\r\nSubject: Dots\r\n\r\n"
-    b".starts with a dot\r\nmiddle\r\n..two dots\r\n.\r\nlast line, no line end"
+from saleor_ecrm_plugin import delivery
+from saleor_ecrm_plugin.delivery import Courier, classify_failure
+from saleor_ecrm_plugin.errors import (
+    InvalidAddress,
+    PermanentSendError,
+    TransientSendError,
 )
 
 
-@pytest.fixture
-def smtp(smtp_server):
-    connection = smtplib.SMTP("127.0.0.1", smtp_server.port, timeout=10)
-    yield connection
-    connection.quit()
+def _message(to: str = "ada@example.org", body: str = "Hello") -> EmailMessage:
+    return EmailMessage("Hi", body, "Shop <shop@example.org>", [to])
 
 
-def test_the_transaction_delivers_what_smtplib_sendmail_delivers(smtp_server, smtp):
-    sender, recipients = "shop@example.org", ["ada@example.org"]
-    assert send_mail_transaction(smtp, sender, recipients, DOTTED) == {}
-    smtp.sendmail(sender, recipients, DOTTED)
-    ours, stdlib = smtp_server.wait_for(2)
-    assert ours.mail_from == stdlib.mail_from == sender
-    assert ours.rcpt_tos == stdlib.rcpt_tos == recipients
-    assert ours.message.as_bytes() == stdlib.message.as_bytes()
-    assert ours.message.get_payload() == (
-        ".starts with a dot\r\nmiddle\r\n..two dots\r\n.\r\n"
-        "last line, no line end\r\n"
-    )
+def test_one_connection_is_opened_and_reused_for_every_message(smtp_server):
+    opened = []
+    real = delivery.get_connection
 
+    def spy(**kwargs):
+        connection = real(**kwargs)
+        opened.append(connection)
+        return connection
 
-def test_an_address_that_is_not_plain_is_quoted_as_smtplib_quotes_it(smtp_server, smtp):
-    send_mail_transaction(smtp, "Shop <shop@example.org>", ["ada@example.org"], DOTTED)
-    [received] = smtp_server.wait_for(1)
-    assert received.mail_from == "shop@example.org"
-
-
-def test_refused_recipients_are_returned_and_all_refused_raises(smtp_server, smtp):
-    smtp_server.handler.rcpt_override = lambda address: (
-        "550 5.1.1 No such user" if address.startswith("gone") else None
-    )
-    refused = send_mail_transaction(
-        smtp, "shop@example.org", ["gone@example.org", "ada@example.org"], DOTTED
-    )
-    assert refused == {"gone@example.org": (550, b"5.1.1 No such user")}
-    with pytest.raises(smtplib.SMTPRecipientsRefused) as refusal:
-        send_mail_transaction(smtp, "shop@example.org", ["gone@example.org"], DOTTED)
-    assert refusal.value.recipients == {
-        "gone@example.org": (550, b"5.1.1 No such user")
-    }
-    # the transaction was reset: the same connection sends the next message
-    send_mail_transaction(smtp, "shop@example.org", ["ada@example.org"], DOTTED)
-    assert [m.rcpt_tos for m in smtp_server.wait_for(2)] == [
+    with mock.patch.object(delivery, "get_connection", spy), Courier() as courier:
+        courier.deliver(_message("ada@example.org"))
+        smtp = opened[0].connection  # Django's SMTP backend's open smtplib session
+        courier.deliver(_message("grace@example.org"))
+        courier.deliver(_message("alan@example.org"))
+        assert opened[0].connection is smtp
+    assert len(opened) == 1
+    assert opened[0].connection is None  # closed when the courier is
+    received = smtp_server.wait_for(3)
+    assert [r.rcpt_tos for r in received] == [
         ["ada@example.org"],
-        ["ada@example.org"],
+        ["grace@example.org"],
+        ["alan@example.org"],
     ]
+    assert {r.mail_from for r in received} == {"shop@example.org"}
 
 
-def test_a_refused_sender_raises_and_the_connection_goes_on(smtp_server, smtp):
-    smtp_server.handler.mail_override = lambda address: "553 5.7.1 Not allowed"
-    with pytest.raises(smtplib.SMTPSenderRefused) as refusal:
-        send_mail_transaction(smtp, "shop@example.org", ["ada@example.org"], DOTTED)
-    assert refusal.value.smtp_code == 553
-    smtp_server.handler.mail_override = None
-    send_mail_transaction(smtp, "shop@example.org", ["ada@example.org"], DOTTED)
-    assert len(smtp_server.wait_for(1)) == 1
+def test_lines_starting_with_a_dot_arrive_as_written(smtp_server):
+    body = ".starts with a dot\nmiddle\n..two dots\n.\nlast line"
+    with Courier() as courier:
+        courier.deliver(_message(body=body))
+    [received] = smtp_server.wait_for(1)
+    assert received.text.replace("\r\n", "\n").rstrip("\n") == body
 
 
 @pytest.mark.parametrize(
@@ -81,12 +63,80 @@ def test_a_refused_sender_raises_and_the_connection_goes_on(smtp_server, smtp):
         ("rcpt", "550 5.1.1 No such user", InvalidAddress),
         ("rcpt", "450 4.2.1 Try again later", TransientSendError),
         ("mail", "451 4.3.0 Busy", TransientSendError),
+        ("mail", "553 5.7.1 Not allowed", PermanentSendError),
     ],
 )
 def test_the_courier_classifies_envelope_refusals(smtp_server, where, reply, error):
     setattr(smtp_server.handler, f"{where}_override", lambda address: reply)
-    message = EmailMessage("Hi", "Hello", "shop@example.org", ["ada@example.org"])
     with Courier() as courier, pytest.raises(error) as raised:
-        courier.deliver(message)
+        courier.deliver(_message())
     assert reply.split()[0] in str(raised.value)
     assert smtp_server.messages == []
+
+
+@pytest.mark.parametrize(
+    "reply, error",
+    [
+        ("554 5.6.0 Rejected", PermanentSendError),
+        ("452 4.3.1 Full", TransientSendError),
+    ],
+)
+def test_the_courier_classifies_a_refused_message(smtp_server, reply, error):
+    smtp_server.handler.reply_override = lambda envelope: reply
+    with Courier() as courier, pytest.raises(error):
+        courier.deliver(_message())
+
+
+def test_after_a_failure_the_next_message_goes_out_on_a_new_connection(smtp_server):
+    smtp_server.handler.rcpt_override = lambda address: (
+        "550 5.1.1 No such user" if address.startswith("gone") else None
+    )
+    with Courier() as courier:
+        with pytest.raises(InvalidAddress):
+            courier.deliver(_message("gone@example.org"))
+        courier.deliver(_message("ada@example.org"))
+    [received] = smtp_server.wait_for(1)
+    assert received.rcpt_tos == ["ada@example.org"]
+
+
+def test_a_server_that_is_down_is_a_transient_failure(settings):
+    from tests.smtp import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    with Courier() as courier, pytest.raises(TransientSendError) as raised:
+        courier.deliver(_message())
+    assert "ConnectionRefusedError" in str(raised.value)
+
+
+def test_another_backend_goes_through_the_same_call(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    message = EmailMultiAlternatives("Hi", "Hello", "shop@example.org", ["a@b.org"])
+    message.attach_alternative("<p>Hello</p>", "text/html")
+    with Courier() as courier:
+        courier.deliver(message)
+        courier.deliver(_message())
+    assert mail.outbox == [message, mail.outbox[1]]
+
+
+@pytest.mark.parametrize(
+    "exc, error",
+    [
+        (smtplib.SMTPServerDisconnected("gone"), TransientSendError),
+        (TimeoutError("timed out"), TransientSendError),
+        (ConnectionRefusedError(111, "refused"), TransientSendError),
+        (smtplib.SMTPResponseException(421, b"closing"), TransientSendError),
+        (smtplib.SMTPDataError(552, b"too big"), PermanentSendError),
+        (smtplib.SMTPSenderRefused(553, b"no", "s@x.org"), PermanentSendError),
+        (smtplib.SMTPRecipientsRefused({"a@x.org": (550, b"no")}), InvalidAddress),
+        (
+            smtplib.SMTPRecipientsRefused({"a@x.org": (451, b"later")}),
+            TransientSendError,
+        ),
+        (UnicodeEncodeError("ascii", "é", 0, 1, "no"), PermanentSendError),
+    ],
+)
+def test_classify_failure(exc, error):
+    assert type(classify_failure(exc)) is error

@@ -6,18 +6,16 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
-from unittest import mock
 from urllib.parse import urlparse
 
 import pytest
-from django.core import signing
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.ledger import PlannedSend, plan_send
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
-from saleor_ecrm_plugin.preferences import service, tokens
+from saleor_ecrm_plugin.preferences import service
 from saleor_ecrm_plugin.preferences.models import (
     ConsentAction,
     ConsentEvent,
@@ -140,35 +138,6 @@ def test_unsubscribe_page_with_a_forged_token_changes_nothing(shop):
     assert response.status_code == 400
     assert b"not valid" in response.content
     assert not EmailContact.objects.exists()
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        {"e": "ada@example.org"},
-        {"e": "ada.lovelace@example.org", "c": "newsletter"},
-        # long enough to be offered to zlib, repetitive enough to be compressed
-        {"e": "ada" * 40 + "@example.org", "c": "newsletter"},
-    ],
-)
-def test_tokens_are_djangos_signed_format(payload):
-    """tokens.dumps makes the token Django's signing.dumps makes (same salt, key and
-    second), which signing.loads reads; under another SECRET_KEY it differs."""
-    with mock.patch("time.time", return_value=1_800_000_000.5):
-        ours = tokens.dumps(payload, tokens.PREFERENCES_SALT)
-        django = signing.dumps(payload, salt=tokens.PREFERENCES_SALT, compress=True)
-        with override_settings(SECRET_KEY="another-key-" + "x" * 40):
-            other_key = tokens.dumps(payload, tokens.PREFERENCES_SALT)
-            assert signing.loads(other_key, salt=tokens.PREFERENCES_SALT) == payload
-    assert ours == django
-    compact = json.dumps(payload, separators=(",", ":"))
-    assert ours.startswith(".") == (len(compact) >= tokens.COMPRESS_FROM)
-    assert signing.loads(ours, salt=tokens.PREFERENCES_SALT) == payload
-    assert other_key != ours
-    with pytest.raises(signing.BadSignature):
-        signing.loads(other_key, salt=tokens.PREFERENCES_SALT)
-    with pytest.raises(signing.BadSignature):
-        signing.loads(ours, salt=tokens.NEWSLETTER_SALT)
 
 
 # --- GraphQL ---------------------------------------------------------------------

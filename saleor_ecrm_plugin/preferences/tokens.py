@@ -1,31 +1,47 @@
-"""Signed tokens for the links in emails (Django's signing, keyed by SECRET_KEY).
+"""Signed tokens for the links in emails: Django's ``django.core.signing``, keyed by
+``SECRET_KEY``, exactly as the host's Django signs.
 
 A token names an address and, for unsubscribe links, the kind of email it came from.
 It is the only authentication of the unsubscribe POST and the preference page:
 mailbox providers POST without cookies, and guests have no account.
+
+Every link the plugin sends is made by :func:`dumps` and read by :func:`load_signed`
+(the review links of :mod:`..reviews.tokens` too). What a caller may rely on:
+
+* A token is ``signing.dumps(payload, salt=salt, compress=True)``: on Django 3.0 an
+  HMAC-SHA1 signature, on Django >= 3.1 HMAC-SHA256 (the host's default).
+* A token made by an older Django keeps working after the host upgrades: where the
+  default signer refuses a signature, the SHA-1 signer of Django 3.0 is tried
+  (``TimestampSigner(algorithm="sha1")``, on Djangos that have the argument).
+* ``SECRET_KEY_FALLBACKS`` (Django >= 4.1) is honoured by both readers: Django's
+  signers read the setting themselves, nothing here passes keys.
+* Every link expires: unsubscribe and preference links after
+  :data:`PREFERENCES_MAX_AGE` (one year: RFC 8058 links must keep working for a
+  long time, not forever), newsletter confirmations after
+  :data:`NEWSLETTER_MAX_AGE`, review links after their own maximum age.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
+import inspect
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
-from django.conf import settings
 from django.core import signing
-from django.utils import baseconv
 
 from ..errors import EcrmError
 from .service import PreferenceError, normalise_email
 
 PREFERENCES_SALT = "saleor_ecrm_plugin.preferences"
 NEWSLETTER_SALT = "saleor_ecrm_plugin.newsletter-confirm"
+#: an unsubscribe or preference link works for a year after the email was rendered
+PREFERENCES_MAX_AGE = 365 * 24 * 3600
+#: a newsletter confirmation link works for a week
 NEWSLETTER_MAX_AGE = 7 * 24 * 3600
 MAX_TOKEN_LENGTH = 512
+#: what Django 3.0 signs with, and what links sent before a host upgrade carry
+LEGACY_ALGORITHM = "sha1"
 
 
 class InvalidToken(EcrmError, ValueError):
@@ -38,40 +54,10 @@ class PreferenceClaims:
     category: Optional[str]
 
 
-#: shorter JSON payloads are not offered to zlib: its header and checksum (6 bytes)
-#: outweigh what it finds to compress in one address
-COMPRESS_FROM = 96
-# per (salt, SECRET_KEY): an HMAC object keyed with Django's derived key, copied
-# for each token
-_KEYED: Dict[Tuple[str, Any], Any] = {}
-
-
 def dumps(payload: Dict[str, str], salt: str) -> str:
-    """A token ``signing.loads(token, salt=salt)`` reads, as
-    ``signing.dumps(payload, salt=salt, compress=True)`` makes it, for a quarter of
-    the CPU (every email carries two or three): the HMAC key Django derives from the
-    salt and ``SECRET_KEY`` for every token is derived once per salt and key, and a
-    payload under ``COMPRESS_FROM`` bytes is not compressed (Django would try zlib,
-    setting up its 256 KB window, and keep the longer result's original)."""
-    secret = settings.SECRET_KEY
-    keyed = _KEYED.get((salt, secret))
-    if keyed is None:
-        # django.utils.crypto.salted_hmac(salt + "signer", value, secret)
-        secret_bytes = secret if isinstance(secret, bytes) else str(secret).encode()
-        key = hashlib.sha1(f"{salt}signer".encode() + secret_bytes).digest()
-        keyed = _KEYED[(salt, secret)] = hmac.new(key, digestmod=hashlib.sha1)
-    data = json.dumps(payload, separators=(",", ":")).encode("latin-1")
-    dot = ""
-    if len(data) >= COMPRESS_FROM:
-        compressed = zlib.compress(data)
-        if len(compressed) < len(data) - 1:
-            data, dot = compressed, "."
-    # TimestampSigner: "<base64>:<base62 time>:<base64 HMAC-SHA1 of the two>"
-    stamp = baseconv.base62.encode(int(time.time()))
-    value = f"{dot}{signing.b64_encode(data).decode()}:{stamp}"
-    mac = keyed.copy()
-    mac.update(value.encode())
-    return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
+    """A token of ``payload`` that :func:`load_signed` reads with the same ``salt``:
+    ``signing.dumps(payload, salt=salt, compress=True)``, the host's own format."""
+    return signing.dumps(payload, salt=salt, compress=True)
 
 
 def make_preferences_token(email: str, category: Optional[str] = None) -> str:
@@ -82,7 +68,7 @@ def make_preferences_token(email: str, category: Optional[str] = None) -> str:
 
 
 def read_preferences_token(token: object) -> PreferenceClaims:
-    payload = _load(token, PREFERENCES_SALT, max_age=None)
+    payload = _load(token, PREFERENCES_SALT, max_age=PREFERENCES_MAX_AGE)
     return PreferenceClaims(email=payload["e"], category=payload.get("c"))
 
 
@@ -94,10 +80,9 @@ def read_newsletter_token(token: object) -> str:
     return _load(token, NEWSLETTER_SALT, max_age=NEWSLETTER_MAX_AGE)["e"]
 
 
-def load_signed(
-    token: object, salt: str, max_age: Optional[int], noun: str = "link"
-) -> dict:
-    """The payload of a genuine, unexpired token signed with ``salt``, a dict.
+def load_signed(token: object, salt: str, max_age: int, noun: str = "link") -> dict:
+    """The payload of a genuine token signed with ``salt`` at most ``max_age``
+    seconds ago, a dict.
 
     :class:`InvalidToken` otherwise, saying "This <noun> is not valid." or "…has
     expired." Callers check the payload's own keys.
@@ -105,7 +90,7 @@ def load_signed(
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken(f"This {noun} is not valid.")
     try:
-        payload = signing.loads(token, salt=salt, max_age=max_age)
+        payload = _loads(token, salt, max_age)
     except signing.SignatureExpired as exc:
         raise InvalidToken(f"This {noun} has expired.") from exc
     except (signing.BadSignature, ValueError, UnicodeError, zlib.error) as exc:
@@ -115,7 +100,41 @@ def load_signed(
     return payload
 
 
-def _load(token: object, salt: str, max_age: Optional[int]) -> dict:
+def _loads(token: str, salt: str, max_age: int) -> Any:
+    """``signing.loads``; then, for a signature it refuses, Django 3.0's SHA-1
+    signer, on a Django whose default is another algorithm."""
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise
+    except signing.BadSignature:
+        legacy = _legacy_signer(salt)
+        if legacy is None:
+            raise
+    # unsign_object (Django >= 3.1, as is the algorithm argument) decompresses
+    # and deserialises as signing.loads does
+    return legacy.unsign_object(token, max_age=max_age)
+
+
+def _legacy_signer(salt: str) -> Optional[signing.TimestampSigner]:
+    """A SHA-1 ``TimestampSigner`` where the default signer uses another
+    algorithm, else None (Django 3.0 has no choice: its default is SHA-1)."""
+    if not _SIGNER_TAKES_ALGORITHM:
+        return None
+    if (
+        getattr(signing.TimestampSigner(salt=salt), "algorithm", None)
+        == LEGACY_ALGORITHM
+    ):
+        return None
+    return signing.TimestampSigner(salt=salt, algorithm=LEGACY_ALGORITHM)  # type: ignore[call-arg]
+
+
+_SIGNER_TAKES_ALGORITHM = (
+    "algorithm" in inspect.signature(signing.Signer.__init__).parameters
+)
+
+
+def _load(token: object, salt: str, max_age: int) -> dict:
     payload = load_signed(token, salt, max_age)
     if not isinstance(payload.get("e"), str):
         raise InvalidToken("This link is not valid.")

@@ -19,12 +19,12 @@ from typing import Any, List, Optional
 
 from django import template
 from django.conf import settings
-from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.templatetags.i18n import LanguageNode
 from django.utils import translation
 
 from ..context import load_context
 from ..host import saleor210 as host
+from ..inlining import AUDIENCE_KEY
 from ..programs.cross_sell.program import CrossSellProgram
 from ..programs.registry import get_program
 
@@ -41,16 +41,11 @@ def _supported(code: Any) -> Optional[str]:
 
 
 def _audience(context: template.Context) -> str:
-    """The text of the template's ``audience`` block ("customer" or "staff").
-
-    A child template declares its audience in a block because blocks are the only
-    thing a child gives its layout; the layout renders each part separately.
-    """
-    block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
-    block = block_context.get_block("audience") if block_context else None
-    if block is None:
-        return "customer"
-    return block.nodelist.render(context).strip()
+    """Whose email this is ("customer" or "staff"): ``email_audience``, which the
+    email backend (:class:`..inlining.CssInliningTemplateBackend`) sets from the
+    template's ``audience`` block. A child template declares its audience in a
+    block because blocks are the only thing a child gives its layout."""
+    return str(context.get(AUDIENCE_KEY) or "customer")
 
 
 @register.simple_tag(takes_context=True)
