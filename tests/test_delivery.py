@@ -15,6 +15,7 @@ from saleor_ecrm_plugin.delivery import Courier, classify_failure
 from saleor_ecrm_plugin.errors import (
     InvalidAddress,
     PermanentSendError,
+    ProviderUnavailable,
     TransientSendError,
 )
 
@@ -124,10 +125,10 @@ def test_another_backend_goes_through_the_same_call(settings):
 @pytest.mark.parametrize(
     "exc, error",
     [
-        (smtplib.SMTPServerDisconnected("gone"), TransientSendError),
-        (TimeoutError("timed out"), TransientSendError),
-        (ConnectionRefusedError(111, "refused"), TransientSendError),
-        (smtplib.SMTPResponseException(421, b"closing"), TransientSendError),
+        (smtplib.SMTPServerDisconnected("gone"), ProviderUnavailable),
+        (TimeoutError("timed out"), ProviderUnavailable),
+        (ConnectionRefusedError(111, "refused"), ProviderUnavailable),
+        (smtplib.SMTPResponseException(421, b"closing"), ProviderUnavailable),
         (smtplib.SMTPDataError(552, b"too big"), PermanentSendError),
         (smtplib.SMTPSenderRefused(553, b"no", "s@x.org"), PermanentSendError),
         (smtplib.SMTPRecipientsRefused({"a@x.org": (550, b"no")}), InvalidAddress),
