@@ -82,7 +82,7 @@ from .preferences.policy import (
 )
 
 if TYPE_CHECKING:
-    from .host.saleor210 import ShopInfo
+    from .host.port import ShopInfo
     from .programs.base import Program
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class SendContext:
 
 
 def load_context() -> SendContext:
-    from .host import saleor210 as host
+    from .host import port as host
 
     active, items = host.stored_plugin_configuration(PLUGIN_ID)
     if items is None:

@@ -32,7 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..errors import EcrmError
-from ..host import saleor210 as host
+from ..host import port as host
 from ..ledger import PlannedSend, plan_sends
 from ..preferences.models import EmailContact
 from ..preferences.service import PreferenceError, normalise_email, update_preferences

@@ -12,13 +12,12 @@ from typing import Any, Optional
 
 import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from saleor.graphql.core.mutations import BaseMutation
-from saleor.graphql.core.types.common import Error
 
 from ..back_in_stock import service
 from ..back_in_stock.service import SubscriptionError
-from ..host import saleor210 as host
+from ..host import port as host
 from .errors import KeepErrorCodes
+from .host_types import BaseMutation, Error
 
 VARIANT_TYPE = "ProductVariant"
 

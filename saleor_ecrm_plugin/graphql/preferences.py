@@ -13,8 +13,6 @@ from typing import Any, Iterator, Optional
 import graphene
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
-from saleor.graphql.core.mutations import BaseMutation
-from saleor.graphql.core.types.common import Error
 
 from ..preferences import service
 from ..preferences.categories import CATEGORIES
@@ -25,6 +23,7 @@ from ..preferences.tokens import (
     read_preferences_token,
 )
 from .errors import KeepErrorCodes
+from .host_types import BaseMutation, Error
 
 # error code values (graphene enums give their members no static type)
 INVALID = "invalid"

@@ -104,7 +104,7 @@ def consent_skip_reason(
     ):
         return None
     if mode == ConsentMode.SOFT_OPT_IN:
-        from ..host import saleor210 as host
+        from ..host import port as host
 
         if host.is_existing_customer(email):
             return None

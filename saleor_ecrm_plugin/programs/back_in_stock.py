@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..config import ConfigField, FieldType, int_parser, parse_bool
 from ..errors import ConfigurationError, RenderingError
-from ..host import saleor210 as host
+from ..host import port as host
 from .base import EmailSpec, Program
 from .registry import register
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from ..config import ConfigField, FieldType, int_parser, parse_bool
 from ..errors import ConfigurationError
-from ..host import saleor210 as host
+from ..host import port as host
 from ..recommendations import recommend_for
 from .base import EmailSpec, Program
 from .registry import register

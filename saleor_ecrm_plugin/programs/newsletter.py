@@ -58,7 +58,7 @@ class NewsletterConfirmationProgram(Program):
         return None
 
     def message(self, send: ScheduledSend, settings: EcrmSettings) -> EmailSpec:
-        from ..host import saleor210 as host
+        from ..host import port as host
 
         base = public_base_url(settings, host.shop_info())
         return EmailSpec(

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from django.utils import timezone
 
 from ..config import ConfigField, FieldType, int_parser, parse_bool
-from ..host import saleor210 as host
+from ..host import port as host
 from ..ledger import PlannedSend, plan_send, plan_sends
 from ..models import ScheduledSend, SendStatus
 from ..preferences.links import public_base_url, token_path
@@ -142,7 +142,7 @@ class ReviewRequestProgram(Program):
         return plan_sends(planned)
 
     def _planned(
-        self, step: str, order_id: int, email: str, due_at: datetime
+        self, step: str, order_id: str, email: str, due_at: datetime
     ) -> PlannedSend:
         return PlannedSend(
             program=self.id,
@@ -226,7 +226,7 @@ class ReviewThankYouProgram(Program):
         return bool(settings.program(PROGRAM_ID).get("review_incentive_enabled"))
 
     @classmethod
-    def plan_thank_you(cls, settings: EcrmSettings, order_id: int, email: str) -> bool:
+    def plan_thank_you(cls, settings: EcrmSettings, order_id: str, email: str) -> bool:
         """Plan the thank-you of an order's first review (no-op when off/planned)."""
         program = cls()
         if not program.is_enabled(settings):

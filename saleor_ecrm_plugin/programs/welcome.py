@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 from ..config import ConfigField, FieldType, int_parser, parse_bool
-from ..host import saleor210 as host
+from ..host import port as host
 from ..ledger import PlannedSend, plan_send
 from .base import EmailSpec, Program
 from .registry import register
@@ -47,7 +47,7 @@ class WelcomeProgram(Program):
     )
 
     def plan_welcome(
-        self, settings: EcrmSettings, user_id: int, email: str, now: datetime
+        self, settings: EcrmSettings, user_id: str, email: str, now: datetime
     ) -> bool:
         if not self.is_enabled(settings) or not email:
             return False

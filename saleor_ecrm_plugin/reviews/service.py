@@ -26,7 +26,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from ..errors import EcrmError
-from ..host import saleor210 as host
+from ..host import port as host
 from ..preferences.tokens import InvalidToken
 from .models import Review, ReviewStatus
 from .tokens import ReviewClaims, read_review_token

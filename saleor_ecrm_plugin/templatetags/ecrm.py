@@ -23,7 +23,7 @@ from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.templatetags.i18n import LanguageNode
 from django.utils import translation
 
-from ..host import saleor210 as host
+from ..host import port as host
 
 register = template.Library()
 
