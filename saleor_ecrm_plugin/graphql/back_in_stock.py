@@ -16,8 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from ..back_in_stock import service
 from ..back_in_stock.service import SubscriptionError
 from ..host import port as host
-from .errors import KeepErrorCodes
-from .host_types import BaseMutation, Error
+from .host_types import BaseMutation, Error, KeepErrorCodes
 
 VARIANT_TYPE = "ProductVariant"
 

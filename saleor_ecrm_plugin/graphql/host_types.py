@@ -15,6 +15,8 @@ _glue = host_module("graphql")
 
 BaseMutation: Any = _glue.BaseMutation
 Error: Any = _glue.Error
+#: mixin listed before ``BaseMutation``: keeps the plugin's own error codes
+KeepErrorCodes: Any = _glue.KeepErrorCodes
 permission_required: Any = _glue.permission_required
 #: the staff permission that moderates reviews
 MANAGE_PRODUCTS: Any = _glue.MANAGE_PRODUCTS

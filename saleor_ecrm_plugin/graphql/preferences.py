@@ -22,8 +22,7 @@ from ..preferences.tokens import (
     read_newsletter_token,
     read_preferences_token,
 )
-from .errors import KeepErrorCodes
-from .host_types import BaseMutation, Error
+from .host_types import BaseMutation, Error, KeepErrorCodes
 
 # error code values (graphene enums give their members no static type)
 INVALID = "invalid"

@@ -23,8 +23,13 @@ from graphql import GraphQLError
 from ..reviews import service
 from ..reviews.models import Review
 from ..reviews.service import ReviewError
-from .errors import KeepErrorCodes
-from .host_types import MANAGE_PRODUCTS, BaseMutation, Error, permission_required
+from .host_types import (
+    MANAGE_PRODUCTS,
+    BaseMutation,
+    Error,
+    KeepErrorCodes,
+    permission_required,
+)
 
 MAX_FIRST = 100
 REVIEW_TYPE = "ProductReview"

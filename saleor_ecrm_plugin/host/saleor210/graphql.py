@@ -11,7 +11,15 @@ from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types.common import Error
 from saleor.graphql.decorators import permission_required
 
+from .graphql_errors import KeepErrorCodes
+
 #: the permission that lets staff moderate reviews
 MANAGE_PRODUCTS = ProductPermissions.MANAGE_PRODUCTS
 
-__all__ = ["MANAGE_PRODUCTS", "BaseMutation", "Error", "permission_required"]
+__all__ = [
+    "MANAGE_PRODUCTS",
+    "BaseMutation",
+    "Error",
+    "KeepErrorCodes",
+    "permission_required",
+]
