@@ -77,6 +77,19 @@ def test_another_saleor_is_refused_naming_its_version(version):
     assert isinstance(caught.value, RuntimeError)
 
 
+def test_no_saleor_installed_is_a_clear_error(monkeypatch):
+    def not_found(name: str) -> str:
+        raise port.metadata.PackageNotFoundError(name)
+
+    def no_module(name: str) -> None:
+        raise ImportError(name)
+
+    monkeypatch.setattr(port.metadata, "version", not_found)
+    monkeypatch.setattr(port.importlib, "import_module", no_module)
+    with pytest.raises(port.UnsupportedHost, match="Saleor is not installed"):
+        port.installed_saleor_version()
+
+
 def test_the_installed_saleor_gives_the_saleor210_host_once():
     assert port.installed_saleor_version() == "2.10.1"
     chosen = port.current()

@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from importlib import metadata
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from prices import Money
@@ -344,15 +345,12 @@ def adapter_for_version(version: str) -> str:
 
 
 def installed_saleor_version() -> str:
+    """The version of the installed Saleor distribution (its ``__version__`` when
+    it was put on the path without metadata); :class:`UnsupportedHost` if none."""
     try:
-        from importlib import metadata
-    except ImportError:  # pragma: no cover - Python < 3.8
-        metadata = None  # type: ignore[assignment]
-    if metadata is not None:
-        try:
-            return metadata.version("saleor")
-        except metadata.PackageNotFoundError:
-            pass
+        return metadata.version("saleor")
+    except metadata.PackageNotFoundError:
+        pass
     try:
         module = importlib.import_module("saleor")
     except ImportError as exc:
