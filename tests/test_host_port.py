@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -177,3 +177,40 @@ def test_basket_rows_stream_each_distinct_product_of_counted_orders():
         (second.pk, stove.pk, stove.category_id)
     ]
     assert sorted(port.basket_rows(0, None, [tent.pk])) == sorted(rows[:2])
+
+
+class _CursorWithoutCopy:
+    """A DB-API cursor of a driver without psycopg2's ``copy_expert``."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = self
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        return self._cursor.execute(sql, params)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "insert"])
+def test_streamed_basket_rows_are_written_whole(copy):
+    from django.db import connection
+
+    from saleor_ecrm_plugin.recommendations.building import _insert_rows
+
+    rows = [
+        (order, order % 7 + 1, None if order % 3 else order) for order in range(1, 12)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE ecrm_test_rows"
+            " (order_id bigint, product_id integer, category_id integer)"
+        )
+        _insert_rows(
+            cursor if copy else _CursorWithoutCopy(cursor),
+            "ecrm_test_rows",
+            rows,
+            batch=4,
+        )
+        cursor.execute("SELECT * FROM ecrm_test_rows ORDER BY order_id")
+        assert cursor.fetchall() == rows
+        cursor.execute("DROP TABLE ecrm_test_rows")

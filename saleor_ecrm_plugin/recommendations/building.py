@@ -1,8 +1,8 @@
 """Build and update the co-purchase model from the shop's orders, in SQL.
 
 Counting happens in PostgreSQL: the counted baskets (distinct products per order)
-go into a temporary table (streamed from the host's order lines, in multi-row
-inserts), a self-join on the order id counts every pair, and the score is computed
+go into a temporary table (streamed from the host's order lines, written with
+``COPY``), a self-join on the order id counts every pair, and the score is computed
 in the same statement (``bench/recommendations.py`` times a million order lines).
 
 Significance decides whether a pair counts, confidence decides the order. A pair
@@ -23,6 +23,7 @@ until the next rebuild. Both take the model's row lock: no order is counted twic
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Tuple
 
@@ -159,22 +160,50 @@ def _load_baskets(
 
 
 def _insert_rows(
-    cursor: Any, table: str, rows: Iterable[Tuple[Any, ...]], batch: int = 2000
+    cursor: Any, table: str, rows: Iterable[Tuple[Any, Any, Any]], batch: int = 50000
 ) -> None:
-    """Append 3-column rows to a table, ``batch`` rows per statement."""
-    chunk: List[Any] = []
+    """Append ``(order, product, category)`` rows to a table, ``batch`` at a time.
+
+    With psycopg2 (whose cursor has ``copy_expert``) by ``COPY``: a rebuild streams
+    every counted order line through here, and ``COPY`` takes a million rows in
+    about a second where parameterised inserts take five. Other drivers get one
+    ``INSERT`` of three arrays per batch.
+    """
+    copy_expert = getattr(getattr(cursor, "cursor", cursor), "copy_expert", None)
+    insert = (
+        f"INSERT INTO {table}"
+        " SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[])"
+    )
+    chunk: List[Tuple[Any, Any, Any]] = []
     for row in rows:
-        chunk.extend(row)
-        if len(chunk) >= 3 * batch:
-            _insert_chunk(cursor, table, chunk)
-            chunk = []
+        chunk.append(row)
+        if len(chunk) < batch:
+            continue
+        _write_chunk(cursor, copy_expert, table, insert, chunk)
+        chunk = []
     if chunk:
-        _insert_chunk(cursor, table, chunk)
+        _write_chunk(cursor, copy_expert, table, insert, chunk)
 
 
-def _insert_chunk(cursor: Any, table: str, values: List[Any]) -> None:
-    placeholders = ",".join(["(%s,%s,%s)"] * (len(values) // 3))
-    cursor.execute(f"INSERT INTO {table} VALUES {placeholders}", values)
+def _write_chunk(
+    cursor: Any,
+    copy_expert: Any,
+    table: str,
+    insert: str,
+    chunk: List[Tuple[Any, Any, Any]],
+) -> None:
+    if copy_expert is None:
+        cursor.execute(insert, [list(column) for column in zip(*chunk)])
+        return
+    null = "\\N"  # COPY's text format: NULL
+    text = "".join(
+        f"{int(order)}\t{int(product)}\t{null if category is None else int(category)}\n"
+        for order, product, category in chunk
+    )
+    copy_expert(
+        f"COPY {table} (order_id, product_id, category_id) FROM STDIN",
+        io.StringIO(text),
+    )
 
 
 def _pairs_select(table: str = _BASKETS) -> str:
