@@ -359,7 +359,7 @@ def explain_availability(variant_ids: Sequence[int]) -> List[str]:
     """The plan of host.variant_stock's statement, captured as it runs."""
     from django.db import connection
 
-    from saleor_ecrm_plugin.host import saleor210 as host
+    from saleor_ecrm_plugin.host import port as host
 
     captured: List[Tuple[str, Any]] = []
 

@@ -164,7 +164,7 @@ def page_query_plan() -> str:
     from django.db import connection
     from django.utils import timezone
 
-    from saleor_ecrm_plugin.host.saleor210 import checkouts_changed_since
+    from saleor_ecrm_plugin.host.port import checkouts_changed_since
 
     position = timezone.now() - timedelta(minutes=5)
     started = time.perf_counter()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 from .models import Conversion
 
 if TYPE_CHECKING:
-    from .host.saleor210 import OrderFacts
+    from .host.port import OrderFacts
     from .models import ScheduledSend
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .config import EcrmSettings, default_configuration, parse_configuration
 from .constants import DEFAULT_ACTIVE, PLUGIN_ID
-from .host import saleor210 as host
+from .host import port as host
 
 
 @dataclass(frozen=True)

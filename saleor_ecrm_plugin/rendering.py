@@ -17,7 +17,7 @@ from .preferences.links import unsubscribe_headers_and_context
 
 if TYPE_CHECKING:
     from .ecrm_settings import EcrmSettings
-    from .host.saleor210 import ShopInfo
+    from .host.port import ShopInfo
     from .models import ScheduledSend
     from .programs.base import EmailSpec, Program
 

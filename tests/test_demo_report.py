@@ -19,7 +19,7 @@ from saleor_ecrm_plugin.demo.report import (
 )
 from saleor_ecrm_plugin.demo.smtp_sink import SmtpSink
 from saleor_ecrm_plugin.dispatcher import Dispatcher
-from saleor_ecrm_plugin.host.saleor210 import OrderFacts
+from saleor_ecrm_plugin.host.port import OrderFacts
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from tests.configuration import configure_plugin
 from tests.programs import plan_pings

@@ -12,13 +12,11 @@ from typing import Any, Optional
 
 import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from saleor.graphql.core.mutations import BaseMutation
-from saleor.graphql.core.types.common import Error
 
-from ..host import saleor210 as host
+from ..host import port as host
 from ..programs.back_in_stock import service
 from ..programs.back_in_stock.service import SubscriptionError
-from .errors import KeepErrorCodes
+from .host_types import BaseMutation, Error, KeepErrorCodes
 
 VARIANT_TYPE = "ProductVariant"
 

@@ -13,8 +13,6 @@ from typing import Any, Iterator, Optional
 import graphene
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
-from saleor.graphql.core.mutations import BaseMutation
-from saleor.graphql.core.types.common import Error
 
 from ..preferences import service
 from ..preferences.categories import CATEGORIES
@@ -24,7 +22,7 @@ from ..preferences.tokens import (
     read_newsletter_token,
     read_preferences_token,
 )
-from .errors import KeepErrorCodes
+from .host_types import BaseMutation, Error, KeepErrorCodes
 
 # error code values (graphene enums give their members no static type)
 INVALID = "invalid"

@@ -19,15 +19,17 @@ from typing import Any, Iterator, List, Optional
 import graphene
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
-from saleor.core.permissions import ProductPermissions
-from saleor.graphql.core.mutations import BaseMutation
-from saleor.graphql.core.types.common import Error
-from saleor.graphql.decorators import permission_required
 
 from ..programs.review_request import reviews as service
 from ..programs.review_request.models import Review
 from ..programs.review_request.reviews import ReviewError
-from .errors import KeepErrorCodes
+from .host_types import (
+    MANAGE_PRODUCTS,
+    BaseMutation,
+    Error,
+    KeepErrorCodes,
+    permission_required,
+)
 
 MAX_FIRST = 100
 REVIEW_TYPE = "ProductReview"
@@ -144,7 +146,7 @@ class ReviewQueries(graphene.ObjectType):
             reviews=[to_graphql(review) for review in rating.reviews],
         )
 
-    @permission_required(ProductPermissions.MANAGE_PRODUCTS)
+    @permission_required(MANAGE_PRODUCTS)
     def resolve_reviews(
         self, info: Any, status: Optional[str] = None, first: Optional[int] = None
     ) -> List[ProductReview]:
@@ -202,7 +204,7 @@ class ReviewModerate(KeepErrorCodes, BaseMutation):
 
     class Meta:
         description = "Publish or hide a review. Requires MANAGE_PRODUCTS."
-        permissions = (ProductPermissions.MANAGE_PRODUCTS,)
+        permissions = (MANAGE_PRODUCTS,)
         error_type_class = ReviewErrorType
         error_type_field = "ecrm_errors"
 

@@ -1,28 +1,11 @@
-"""Saleor's schema with the plugin's queries and mutations added.
-
-Saleor 2.10's schema is static, so the plugin serves a schema of its own at the same
-``/graphql/`` path (see ``urls.py``): every Saleor field is still there.
+"""The GraphQL schema served at ``/graphql/``: the installed Saleor's, extended with
+the plugin's queries and mutations by the current host (``host/<adapter>/schema``).
 """
 
 from __future__ import annotations
 
-from graphene_federation import build_schema
-from saleor.graphql.api import Mutation as SaleorMutation
-from saleor.graphql.api import Query as SaleorQuery
+from typing import Any
 
-from .back_in_stock import BackInStockMutations
-from .preferences import PreferenceMutations, PreferenceQueries
-from .reviews import ReviewMutations, ReviewQueries
+from ..host.port import host_module
 
-
-class Query(ReviewQueries, PreferenceQueries, SaleorQuery):
-    pass
-
-
-class Mutation(
-    ReviewMutations, BackInStockMutations, PreferenceMutations, SaleorMutation
-):
-    pass
-
-
-schema = build_schema(Query, mutation=Mutation)
+schema: Any = host_module("schema").schema

@@ -11,7 +11,7 @@ from .tokens import make_newsletter_token, make_preferences_token
 
 if TYPE_CHECKING:
     from ..ecrm_settings import EcrmSettings
-    from ..host.saleor210 import ShopInfo
+    from ..host.port import ShopInfo
 
 
 def public_base_url(settings: EcrmSettings, shop: ShopInfo) -> str:

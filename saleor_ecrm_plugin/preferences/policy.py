@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, Optional
 
 import pytz
 
-from ..host import saleor210 as host
+from ..host import port as host
 from ..models import ScheduledSend, SendStatus
 from ..programs.registry import all_programs
 from .categories import CATEGORIES

@@ -1,9 +1,9 @@
 """Build and update the co-purchase model from the shop's orders, in SQL.
 
 Counting happens in PostgreSQL: the counted baskets (distinct products per order)
-go into a temporary table, a self-join on the order id counts every pair, and the
-score is computed in the same statement. Python only sends the statements, so a
-rebuild over a million order lines takes seconds (``bench/recommendations.py``).
+go into a temporary table (streamed from the host's order lines, written with
+``COPY``), a self-join on the order id counts every pair, and the score is computed
+in the same statement (``bench/recommendations.py`` times a million order lines).
 
 Significance decides whether a pair counts, confidence decides the order. A pair
 counts when it was bought together in at least ``min_support`` orders and more often
@@ -23,13 +23,14 @@ until the next rebuild. Both take the model's row lock: no order is counted twic
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, Iterable, List, Optional, Tuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..host import saleor210 as host
+from ..host import port as host
 from .models import CoPurchaseModel, ProductPair, ProductPopularity
 
 #: a pair must have been bought together in at least this many orders
@@ -43,6 +44,7 @@ MIN_LLR = 3.84
 # temporary tables (dropped at commit, or explicitly when the caller's transaction
 # goes on)
 _BASKETS = "ecrm_co_purchase_baskets"
+_RAW_BASKETS = "ecrm_co_purchase_raw_baskets"
 _HISTORY = "ecrm_co_purchase_history"
 _NEW_PAIRS = "ecrm_co_purchase_new_pairs"
 
@@ -132,24 +134,76 @@ def _load_baskets(
     containing_products: Optional[List[int]] = None,
 ) -> int:
     """Fill a temporary basket table; returns the number of orders in it."""
-    rows_sql, params = host.basket_rows_sql(
-        after_order_id, up_to_order_id, containing_products
+    cursor.execute(f"DROP TABLE IF EXISTS {_RAW_BASKETS}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_RAW_BASKETS}"
+        " (order_id bigint, product_id integer, category_id integer) ON COMMIT DROP"
     )
+    rows = host.basket_rows(after_order_id, up_to_order_id, containing_products)
+    _insert_rows(cursor, _RAW_BASKETS, rows)
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS
         SELECT order_id, product_id, category_id FROM (
             SELECT rows.*, count(*) OVER (PARTITION BY rows.order_id) AS size
-            FROM ({rows_sql}) AS rows (order_id, product_id, category_id)
+            FROM {_RAW_BASKETS} AS rows
         ) AS sized
         WHERE size <= %s
         """,
-        (*params, MAX_BASKET_PRODUCTS),
+        (MAX_BASKET_PRODUCTS,),
     )
+    cursor.execute(f"DROP TABLE {_RAW_BASKETS}")
     cursor.execute(f"ANALYZE {table}")
     cursor.execute(f"SELECT count(DISTINCT order_id) FROM {table}")
     return int(cursor.fetchone()[0])
+
+
+def _insert_rows(
+    cursor: Any, table: str, rows: Iterable[Tuple[Any, Any, Any]], batch: int = 50000
+) -> None:
+    """Append ``(order, product, category)`` rows to a table, ``batch`` at a time.
+
+    With psycopg2 (whose cursor has ``copy_expert``) by ``COPY``: a rebuild streams
+    every counted order line through here, and ``COPY`` takes a million rows in
+    about a second where parameterised inserts take five. Other drivers get one
+    ``INSERT`` of three arrays per batch.
+    """
+    copy_expert = getattr(getattr(cursor, "cursor", cursor), "copy_expert", None)
+    insert = (
+        f"INSERT INTO {table}"
+        " SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[])"
+    )
+    chunk: List[Tuple[Any, Any, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) < batch:
+            continue
+        _write_chunk(cursor, copy_expert, table, insert, chunk)
+        chunk = []
+    if chunk:
+        _write_chunk(cursor, copy_expert, table, insert, chunk)
+
+
+def _write_chunk(
+    cursor: Any,
+    copy_expert: Any,
+    table: str,
+    insert: str,
+    chunk: List[Tuple[Any, Any, Any]],
+) -> None:
+    if copy_expert is None:
+        cursor.execute(insert, [list(column) for column in zip(*chunk)])
+        return
+    null = "\\N"  # COPY's text format: NULL
+    text = "".join(
+        f"{int(order)}\t{int(product)}\t{null if category is None else int(category)}\n"
+        for order, product, category in chunk
+    )
+    copy_expert(
+        f"COPY {table} (order_id, product_id, category_id) FROM STDIN",
+        io.StringIO(text),
+    )
 
 
 def _pairs_select(table: str = _BASKETS) -> str:

@@ -16,7 +16,7 @@ from typing import (
 
 from django.db import connection
 
-from ..host import saleor210 as host
+from ..host import port as host
 from .models import ProductPair, ProductPopularity
 
 if TYPE_CHECKING:

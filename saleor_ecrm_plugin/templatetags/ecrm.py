@@ -23,7 +23,7 @@ from django.templatetags.i18n import LanguageNode
 from django.utils import translation
 
 from ..context import load_context
-from ..host import saleor210 as host
+from ..host import port as host
 from ..inlining import AUDIENCE_KEY
 from ..programs.cross_sell.program import CrossSellProgram
 from ..programs.registry import get_program

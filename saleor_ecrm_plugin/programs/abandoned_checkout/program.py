@@ -15,7 +15,7 @@ The series
     already sent for a checkout is never sent again for it.
 
 Re-check right before EACH step, under locks shared with the ``order_created`` hook
-(:func:`saleor_ecrm_plugin.host.saleor210.lock_checkout_and_email`), so that a
+(:func:`saleor_ecrm_plugin.host.port.lock_checkout_and_email`), so that a
 reminder is either delivered before the order commits or re-checked after it did:
 the checkout still exists and did not become an order, its cart and address are the
 ones planned for, and the same address placed no order since the series began.
@@ -58,7 +58,7 @@ from django.utils.dateparse import parse_datetime
 
 from ...attribution import record_conversions
 from ...errors import PermanentSendError
-from ...host import saleor210 as host
+from ...host import port as host
 from ...ledger import PlannedSend, cancel_pending, plan_sends
 from ...models import ScanCursor, ScheduledSend, SendStatus
 from ..base import EmailSpec, Program

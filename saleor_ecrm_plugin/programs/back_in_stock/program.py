@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Dict
 
 from ...attribution import record_conversions
 from ...errors import RenderingError
-from ...host import saleor210 as host
+from ...host import port as host
 from ...models import ScheduledSend, SendStatus
 from ..base import EmailSpec, Program
 from ..decision import SEND, Decision, skip

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from ...context import load_context
 from ...errors import EcrmError
-from ...host import saleor210 as host
+from ...host import port as host
 from ...ledger import PlannedSend, plan_sends
 from ...models import ScheduledSend
 from ...preferences.models import EmailContact

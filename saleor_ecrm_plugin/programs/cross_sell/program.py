@@ -27,7 +27,7 @@ from ...fields import (
     int_parser,
     parse_bool,
 )
-from ...host import saleor210 as host
+from ...host import port as host
 from ...recommendations import rebuild_model, recommend_for, update_model
 from ...recommendations.tasks import update_recommendations
 from ..base import EmailSpec, Program

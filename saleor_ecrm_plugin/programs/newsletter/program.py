@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...host import saleor210 as host
+from ...host import port as host
 from ...preferences.links import newsletter_confirm_url, public_base_url
 from ...preferences.models import EmailContact, NewsletterStatus
 from ..base import EmailSpec, Program

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from django.utils import timezone
 
-from ...host import saleor210 as host
+from ...host import port as host
 from ...ledger import PlannedSend, plan_sends
 from ...models import ScheduledSend, SendStatus
 from ...preferences.links import public_base_url, token_path
@@ -91,7 +91,7 @@ class ReviewRequestProgram(Program):
         return plan_sends(planned)
 
     def _planned(
-        self, step: str, order_id: Any, email: str, due_at: datetime
+        self, step: str, order_id: str, email: str, due_at: datetime
     ) -> PlannedSend:
         return PlannedSend(
             program=self.id,
@@ -176,7 +176,7 @@ class ReviewThankYouProgram(Program):
         return settings.options(PROGRAM_ID, ReviewRequestOptions)
 
     @classmethod
-    def plan_thank_you(cls, settings: EcrmSettings, order_id: Any, email: str) -> bool:
+    def plan_thank_you(cls, settings: EcrmSettings, order_id: str, email: str) -> bool:
         """Plan the thank-you of an order's first review (no-op when off/planned)."""
         return plan_thank_you(settings, order_id, email)
 

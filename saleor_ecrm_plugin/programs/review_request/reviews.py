@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from ...context import load_context
 from ...errors import EcrmError
-from ...host import saleor210 as host
+from ...host import port as host
 from ...ledger import PlannedSend, plan_send
 from ...preferences.tokens import InvalidToken
 from ...reviews.tokens import ReviewClaims, read_review_token

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from django.utils import timezone
 
 from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
-from ...host import saleor210 as host
+from ...host import port as host
 from ...ledger import PlannedSend, plan_send
 from ..base import EmailSpec, Program
 from ..decision import SEND, Decision, skip
@@ -63,7 +63,7 @@ class WelcomeProgram(Program):
     def plan_welcome(
         self,
         settings: EcrmSettings,
-        user_id: Any,
+        user_id: str,
         email: str,
         now: Optional[datetime] = None,
     ) -> bool:

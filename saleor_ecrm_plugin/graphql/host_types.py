@@ -1,0 +1,22 @@
+"""The current host's GraphQL building blocks, injected into the plugin's types.
+
+Saleor's base mutation (error handling, permission checks), its error type and its
+permission decorator differ between Saleor lines; the host's adapter provides them
+(``host/<adapter>/graphql.py``) and the plugin's mutations subclass these names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..host.port import host_module
+
+_glue = host_module("graphql")
+
+BaseMutation: Any = _glue.BaseMutation
+Error: Any = _glue.Error
+#: mixin listed before ``BaseMutation``: keeps the plugin's own error codes
+KeepErrorCodes: Any = _glue.KeepErrorCodes
+permission_required: Any = _glue.permission_required
+#: the staff permission that moderates reviews
+MANAGE_PRODUCTS: Any = _glue.MANAGE_PRODUCTS

@@ -1,0 +1,35 @@
+"""The plugin's own pages under ``/ecrm/`` (namespace ``ecrm``), whatever the host.
+
+The host's URLconf (``host/<adapter>/urls.py``) mounts them beside its own routes.
+"""
+
+from __future__ import annotations
+
+from django.conf.urls import url
+
+from .preferences import views
+from .programs.review_request import views as review_views
+
+ecrm_patterns = [
+    url(
+        r"^unsubscribe/(?P<token>[^/]{1,600})/$", views.unsubscribe, name="unsubscribe"
+    ),
+    url(
+        r"^preferences/(?P<token>[^/]{1,600})/$", views.preferences, name="preferences"
+    ),
+    url(
+        r"^newsletter/confirm/(?P<token>[^/]{1,600})/$",
+        views.newsletter_confirm,
+        name="newsletter-confirm",
+    ),
+    url(
+        r"^review/(?P<token>[^/]{1,600})/$",
+        review_views.review_page,
+        name="review",
+    ),
+    url(
+        r"^review/(?P<token>[^/]{1,600})/comment/$",
+        review_views.review_comment,
+        name="review-comment",
+    ),
+]
