@@ -299,3 +299,24 @@ def test_closed_rows_leave_the_due_index_and_reopened_rows_keep_their_turn(
         )
         definitions = [row[0] for row in cursor.fetchall()]
     assert definitions and not [d for d in definitions if "status" in d]
+
+
+@pytest.mark.django_db
+def test_loops_claiming_side_by_side_split_the_last_rows_between_them(shop):
+    """A run's last rows go to every loop, not to the first few in full batches."""
+    plan_pings(30)
+    first = claim_due_sends(limit=50, share=4)
+    assert len(first.sends) == 8  # 30 free rows, 4 loops: ceil(30 / 4)
+    second = claim_due_sends(limit=50, share=4)
+    assert len(second.sends) == 6  # 22 left: ceil(22 / 4)
+    assert not {s.id for s in first.sends} & {s.id for s in second.sends}
+    assert len(claim_due_sends(limit=50, share=1).sends) == 16  # alone: all of it
+
+
+@pytest.mark.django_db
+def test_a_full_queue_still_gives_every_loop_a_full_batch(shop):
+    plan_pings(100)
+    assert len(claim_due_sends(limit=10, share=4).sends) == 10
+    assert len(claim_due_sends(limit=10, share=4).sends) == 10
+    # 80 left for 4 loops of 10: still full batches
+    assert len(claim_due_sends(limit=10, share=8).sends) == 10
