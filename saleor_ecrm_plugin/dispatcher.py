@@ -168,12 +168,13 @@ def claim_due_sends(
     """Take up to ``limit`` due rows for this process, oldest due first.
 
     ``share``: how many loops claim side by side. When fewer than ``limit x share``
-    rows are free, a loop takes only its fair part of them (at least one), so the
+    but more than ``share`` rows are free, a loop takes only its fair part, so the
     last rows of a run are spread over every loop instead of queueing behind a few
     full batches while the other loops have already found nothing and stopped:
     with a provider that answers in tens of milliseconds, a half-empty last round
-    of claims would leave half the connections idle. The count reads at most
-    ``limit x share`` entries of the due index."""
+    of claims would leave half the connections idle. ``share`` rows or fewer (a
+    small back-in-stock wave) go to one loop, which sends them in their due order.
+    The count reads at most ``limit x share`` entries of the due index."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
     expires_at = now + timedelta(seconds=lease_seconds)
@@ -188,7 +189,8 @@ def claim_due_sends(
                 .values("id")[: limit * share]
                 .count()
             )
-            limit = max(1, min(limit, -(-waiting // share)))
+            if waiting > share:  # fewer go to one loop, in their order
+                limit = min(limit, -(-waiting // share))
         ids = list(
             ScheduledSend.objects.select_for_update(skip_locked=True)
             .filter(free, next_attempt_at__lte=now)

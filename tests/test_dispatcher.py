@@ -314,6 +314,17 @@ def test_loops_claiming_side_by_side_split_the_last_rows_between_them(shop):
 
 
 @pytest.mark.django_db
+def test_no_more_rows_than_loops_go_to_one_loop_in_their_order(shop):
+    plan_pings(3)
+    claim = claim_due_sends(limit=50, share=4)
+    assert sorted(send.recipient for send in claim.sends) == [
+        "customer0@example.org",
+        "customer1@example.org",
+        "customer2@example.org",
+    ]
+
+
+@pytest.mark.django_db
 def test_a_full_queue_still_gives_every_loop_a_full_batch(shop):
     plan_pings(100)
     assert len(claim_due_sends(limit=10, share=4).sends) == 10
