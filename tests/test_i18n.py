@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Dict, List
@@ -169,8 +168,9 @@ def test_the_language_falls_back_from_the_purchase_to_the_shop(settings):
 def test_a_msgid_missing_in_french_falls_back_to_english_not_to_a_placeholder():
     template = Template(
         "{% load i18n %}{% trans 'Return to your cart' %} | "
-        "{% blocktrans %}{{ name }} waits for a string nobody translated{% endblocktrans %}"
-        " | {% blocktrans count n=count %}one entry{% plural %}{{ n }} entries{% endblocktrans %}"
+        "{% blocktrans %}{{ name }} waits for a string nobody translated"
+        "{% endblocktrans %} | {% blocktrans count n=count %}one entry{% plural %}"
+        "{{ n }} entries{% endblocktrans %}"
     )
     with translation.override("fr"):
         rendered = template.render(Context({"name": "Zoé", "count": 3}))
