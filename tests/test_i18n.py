@@ -317,3 +317,200 @@ def test_a_page_opens_in_the_links_language_with_a_switch(shop):
     english = Client().get(f"/ecrm/preferences/{token}/").content.decode()
     assert "Save my preferences" in english
     assert f'href="/ecrm/preferences/{token}/?lang=fr" lang="fr"' in english
+
+
+# --- no English left in the French emails and pages ----------------------------------
+
+#: every email of ours, with a context that takes each of its branches
+EMAILS = {
+    "ecrm/abandoned_checkout": [
+        {"step": 1},
+        {"step": 2},
+        {"step": 1, "first_name": ""},
+    ],
+    "ecrm/abandoned_checkout_last": [{}, {"voucher": "yes"}],
+    "ecrm/back_in_stock": [{}, {"subscribed_at": "yes"}],
+    "ecrm/review_request": [{}, {"first_name": ""}],
+    "ecrm/review_reminder": [{}, {"first_name": ""}],
+    "ecrm/review_thank_you": [{}, {"first_name": ""}],
+    "ecrm/welcome": [{}, {"first_name": ""}],
+    "ecrm/newsletter_confirm": [{}],
+}
+PAGES = [
+    "message.html",
+    "newsletter_confirm.html",
+    "preferences.html",
+    "review.html",
+    "review_thanks.html",
+    "unsubscribe.html",
+]
+#: words of English prose that no French sentence of ours contains
+ENGLISH_WORDS = re.compile(
+    r"\b(the|your|you|and|please|click|order|cart|thank|rating|review)\b", re.I
+)
+
+
+def english_msgids() -> List[str]:
+    """The English catalogue's entries whose French differs, cut at placeholders
+    into the literal pieces a rendered page would show."""
+    import gettext
+
+    with open(LOCALE_DIR / "fr" / "LC_MESSAGES" / "django.mo", "rb") as mo:
+        french = gettext.GNUTranslations(mo)
+    pieces = []
+    for msgid, msgstr in french._catalog.items():  # type: ignore[attr-defined]
+        if isinstance(msgid, tuple):
+            msgid = msgid[0]
+        if not msgid or msgid == msgstr:
+            continue
+        for piece in re.split(r"%\(\w+\)s|%%", msgid):
+            piece = piece.strip(" .,:?!")
+            if len(piece) >= 4 and " " in piece or piece in ("Hello", "Unsubscribe"):
+                pieces.append(piece)
+    return sorted(set(pieces))
+
+
+def email_context(overrides: Dict[str, object]) -> Dict[str, object]:
+    from datetime import date
+
+    from prices import Money
+
+    context: Dict[str, object] = {
+        "shop_name": "La Boutique",
+        "storefront_url": "https://boutique.example.fr/",
+        "shop_url": "https://boutique.example.fr/",
+        "first_name": "Zoé",
+        "email_language": "fr",
+        "unsubscribe_url": "https://boutique.example.fr/u/?lang=fr",
+        "preferences_url": "https://boutique.example.fr/p/?lang=fr",
+        "cart_url": "https://boutique.example.fr/panier/",
+        "lines": [
+            {
+                "product_name": "Lampe tempête",
+                "variant_name": "Rouge",
+                "quantity": 2,
+                "unit_price": Money("15.50", "EUR"),
+                "total": Money("31.00", "EUR"),
+                "image_url": "https://boutique.example.fr/lampe.jpg",
+                "product_url": "https://boutique.example.fr/lampe/",
+            }
+        ],
+        "subtotal": Money("31.00", "EUR"),
+        "step": 1,
+        "voucher": None,
+        "product_name": "Lampe tempête",
+        "variant_name": "Rouge",
+        "product_label": "Lampe tempête (Rouge)",
+        "price": Money("15.50", "EUR"),
+        "image_url": "https://boutique.example.fr/lampe.jpg",
+        "product_url": "https://boutique.example.fr/lampe/",
+        "subscribed_at": None,
+        "order_number": "1042",
+        "products": [
+            {
+                "name": "Lampe tempête",
+                "image_url": "https://boutique.example.fr/lampe.jpg",
+                "url": "https://boutique.example.fr/lampe/",
+                "review_url": "https://boutique.example.fr/avis/?lang=fr",
+                "stars": [
+                    (star, f"https://b.example.fr/a/?s={star}") for star in range(1, 6)
+                ],
+            }
+        ],
+        "voucher_percentage": 10,
+        "voucher_code": "MERCI-10",
+        "voucher_end_date": date(2027, 3, 1),
+        "confirm_url": "https://boutique.example.fr/confirmer/",
+    }
+    for key, value in overrides.items():
+        if key == "voucher":
+            value = {
+                "percentage": 15,
+                "code": "PANIER-15",
+                "end_date": date(2027, 3, 1),
+            }
+        if key == "subscribed_at":
+            value = date(2027, 1, 5)
+        context[key] = value
+    return context
+
+
+def visible(html_or_text: str) -> str:
+    import html
+
+    without_tags = re.sub(r"<style.*?</style>|<[^>]+>", " ", html_or_text, flags=re.S)
+    return re.sub(r"https?://\S+", " ", html.unescape(without_tags))
+
+
+def gallery_in(language: str) -> Dict[str, str]:
+    from django.template.loader import render_to_string
+
+    from saleor_ecrm_plugin.inlining import CssInliningTemplateBackend
+    from saleor_ecrm_plugin.preferences.categories import CATEGORIES
+
+    rendered: Dict[str, str] = {}
+    with translation.override(language):
+        for name, variants in EMAILS.items():
+            for number, overrides in enumerate(variants):
+                message = CssInliningTemplateBackend().get_email_message(
+                    name,
+                    {**email_context(overrides), "email_language": language},
+                    from_email="boutique@example.fr",
+                    to=["zoe@example.fr"],
+                )
+                [(html, _mimetype)] = message.alternatives
+                rendered[f"{name}#{number}"] = "\n".join(
+                    (message.subject, message.body, html)
+                )
+        line = {"product_name": "Lampe tempête", "image_url": ""}
+        for page in PAGES:
+            for category in (None, CATEGORIES["reviews"]):
+                rendered[f"{page}/{category.slug if category else None}"] = (
+                    render_to_string(
+                        f"ecrm/pages/{page}",
+                        {
+                            "shop_name": "La Boutique",
+                            "token": "abc",
+                            "title": "Merci",
+                            "message": "Votre commentaire est enregistré.",
+                            "email": "zoe@example.fr",
+                            "rows": [
+                                {"category": c, "subscribed": True}
+                                for c in CATEGORIES.values()
+                            ],
+                            "saved": True,
+                            "category": category,
+                            "line": line if category else None,
+                            "stars": (1, 2, 3, 4, 5),
+                            "rating": 4,
+                            "review": {"rating": 4, "comment": ""},
+                            "error": "",
+                        },
+                    )
+                )
+    return rendered
+
+
+def test_no_english_left_in_the_french_emails_and_pages():
+    gallery = gallery_in("fr")
+    msgids = english_msgids()
+    assert len(msgids) > 80
+    # the scan finds what it looks for: the English gallery is full of them
+    english = " ".join(visible(content) for content in gallery_in("en").values())
+    assert len([msgid for msgid in msgids if msgid in english]) > 0.8 * len(msgids)
+    leftovers = {
+        name: [msgid for msgid in msgids if msgid in visible(content)]
+        for name, content in gallery.items()
+    }
+    assert {name: found for name, found in leftovers.items() if found} == {}
+    words = {
+        name: ENGLISH_WORDS.findall(visible(content))
+        for name, content in gallery.items()
+    }
+    assert {name: found for name, found in words.items() if found} == {}
+    # and the French is there: one sentence of each email
+    assert "votre panier vous attend" in gallery["ecrm/abandoned_checkout#0"]
+    assert "est de retour en stock" in gallery["ecrm/back_in_stock#1"]
+    assert "Qu’en pensez-vous" in gallery["ecrm/review_request#0"]
+    assert "15,50\xa0€" in gallery["ecrm/back_in_stock#0"]  # French price format
+    assert "5 janvier 2027" in gallery["ecrm/back_in_stock#1"]  # French date
