@@ -514,3 +514,56 @@ def test_no_english_left_in_the_french_emails_and_pages():
     assert "Qu’en pensez-vous" in gallery["ecrm/review_request#0"]
     assert "15,50\xa0€" in gallery["ecrm/back_in_stock#0"]  # French price format
     assert "5 janvier 2027" in gallery["ecrm/back_in_stock#1"]  # French date
+
+
+# --- the time zone the customer tells us ----------------------------------------------
+
+SET_TIME_ZONE = """
+mutation Tz($token: String, $input: EmailPreferencesInput!) {
+  emailPreferencesUpdate(token: $token, input: $input) {
+    preferences { timeZone }
+    ecrmErrors { field code message }
+  }
+}
+"""
+
+
+@pytest.mark.django_db
+def test_the_customer_tells_us_their_time_zone_by_the_api_and_the_page(shop):
+    from saleor_ecrm_plugin.preferences.models import EmailContact
+    from saleor_ecrm_plugin.preferences.tokens import make_preferences_token
+    from tests.graphql import ApiClient
+
+    token = make_preferences_token("zoe@example.fr")
+    told = ApiClient().post(
+        SET_TIME_ZONE, {"token": token, "input": {"timeZone": "Europe/Paris"}}
+    )["data"]["emailPreferencesUpdate"]
+    assert told == {"preferences": {"timeZone": "Europe/Paris"}, "ecrmErrors": []}
+    contact = EmailContact.objects.get(email="zoe@example.fr")
+    assert customer_time_zone(contact.timezone, None, "UTC") == "Europe/Paris"
+
+    refused = ApiClient().post(
+        SET_TIME_ZONE, {"token": token, "input": {"timeZone": "Europe/Atlantis"}}
+    )["data"]["emailPreferencesUpdate"]
+    assert refused["preferences"] is None
+    assert [(e["field"], e["code"]) for e in refused["ecrmErrors"]] == [
+        ("timeZone", "INVALID")
+    ]
+    assert EmailContact.objects.get(email="zoe@example.fr").timezone == "Europe/Paris"
+
+    page = f"/ecrm/preferences/{token}/?lang=fr"
+    shown = Client().get(page).content.decode()
+    assert '<option value="Europe/Paris" selected>' in shown
+    answer = Client().post(page, {"time_zone": "America/Montreal"})
+    assert answer.status_code == 200
+    assert EmailContact.objects.get(email="zoe@example.fr").timezone == (
+        "America/Montreal"
+    )
+    bad = Client().post(page, {"time_zone": "Nowhere/Land", "category_reviews": "on"})
+    assert bad.status_code == 400
+    assert "Choisissez un fuseau horaire dans la liste." in bad.content.decode()
+    assert EmailContact.objects.get(email="zoe@example.fr").timezone == (
+        "America/Montreal"
+    )
+    Client().post(page, {"time_zone": ""})  # back to the address's
+    assert EmailContact.objects.get(email="zoe@example.fr").timezone == ""

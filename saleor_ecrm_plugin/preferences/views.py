@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable, Dict, List
 
+import pytz
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -158,21 +159,28 @@ def unsubscribe(
 def preferences(
     request: HttpRequest, token: str, claims: PreferenceClaims
 ) -> HttpResponse:
-    saved = False
+    saved, error, status = False, "", 200
+    current = service.get_preferences(claims.email)
     if request.method == "POST":
         wanted: Dict[str, bool] = {
             category.slug: request.POST.get(f"category_{category.slug}") == "on"
             for category in choosable()
         }
-        current = service.update_preferences(
-            claims.email,
-            categories=wanted,
-            marketing_opt_out=request.POST.get("marketing_opt_out") == "on",
-            source="preference_page",
-        )
-        saved = True
-    else:
-        current = service.get_preferences(claims.email)
+        try:
+            current = service.update_preferences(
+                claims.email,
+                categories=wanted,
+                marketing_opt_out=request.POST.get("marketing_opt_out") == "on",
+                source="preference_page",
+                # absent from the form: unchanged; "": inferred from the address
+                time_zone=request.POST.get("time_zone"),
+            )
+            saved = True
+        except service.PreferenceError as exc:
+            if exc.field != "timeZone":
+                raise
+            # the one field the page's form can get wrong; nothing was changed
+            error, status = _("Choose a time zone from the list."), 400
     rows = [
         {"category": category, "subscribed": current.categories[category.slug]}
         for category in choosable()
@@ -180,11 +188,15 @@ def preferences(
     return _page(
         request,
         "preferences.html",
+        status=status,
+        error=error,
         token=token,
         email=current.email,
         rows=rows,
         marketing_opt_out=current.marketing_opt_out,
         saved=saved,
+        time_zone=current.time_zone,
+        time_zones=pytz.common_timezones,
     )
 
 
