@@ -64,8 +64,8 @@ def customer_locale(
     """Saleor 2.10 records a language on orders only (``Order.language_code``, the
     language the order was placed in) and in a checkout's metadata when the
     storefront puts it there; a checkout or order's shipping, else billing,
-    address gives the country; then the address's latest order, then its
-    account's default addresses."""
+    address gives the country; then the address's latest order (its latest
+    checkout with a language), then its account's default addresses."""
     from django.db.models import Q
     from saleor.account.models import User
     from saleor.checkout.models import Checkout
@@ -108,6 +108,17 @@ def customer_locale(
             country, region = _address_place(
                 order.shipping_address, order.billing_address
             )
+    if language is None and email:
+        # the address's latest checkout that recorded a language
+        latest = (
+            Checkout.objects.filter(
+                Q(email__iexact=email) | Q(user__email__iexact=email),
+                metadata__has_key=LANGUAGE_METADATA_KEY,
+            )
+            .order_by("-last_change")
+            .first()
+        )
+        language = _metadata_language(latest) if latest is not None else None
     if country is None and email:
         user = (
             User.objects.filter(email__iexact=email)
