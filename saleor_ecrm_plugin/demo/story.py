@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -175,7 +176,11 @@ class Shopper:
     def __post_init__(self) -> None:
         if not self.email:
             name = f"{self.first_name}.{self.last_name}{self.number}"
-            self.email = f"{name}@{DOMAIN}".lower()
+            # an ASCII address for "Zoé" too
+            ascii_name = (
+                unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+            )
+            self.email = f"{ascii_name}@{DOMAIN}".lower()
 
 
 @dataclass
