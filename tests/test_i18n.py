@@ -497,7 +497,7 @@ def test_no_english_left_in_the_french_emails_and_pages():
     assert len(msgids) > 80
     # the scan finds what it looks for: the English gallery is full of them
     english = " ".join(visible(content) for content in gallery_in("en").values())
-    assert len([msgid for msgid in msgids if msgid in english]) > 0.8 * len(msgids)
+    assert len([msgid for msgid in msgids if msgid in english]) > 0.7 * len(msgids)
     leftovers = {
         name: [msgid for msgid in msgids if msgid in visible(content)]
         for name, content in gallery.items()

@@ -275,9 +275,29 @@ class Story:
                 break
         if len(self.catalogue) < 4:
             raise RuntimeError("the demo catalogue has too few products in stock")
+        self.ship_to_paris_too()
         self.hot = self.catalogue[0]
         for item in self.catalogue:  # plenty of everything
             self.set_stock(item, 200)
+
+    def ship_to_paris_too(self) -> None:
+        """The warehouses that hold the demo's stock serve France as well (one
+        stock for every shopper: the best seller sells out for all at once)."""
+        import graphene
+        from saleor.shipping.models import ShippingZone
+        from saleor.warehouse.models import Warehouse
+
+        serving_france = [
+            zone
+            for zone in ShippingZone.objects.all()
+            if "FR" in {country.code for country in zone.countries}
+        ]
+        first_warehouses = {
+            graphene.Node.from_global_id(item["warehouses"][0])[1]
+            for item in self.catalogue
+        }
+        for warehouse in Warehouse.objects.filter(pk__in=first_warehouses):
+            warehouse.shipping_zones.add(*serving_france)
 
     def set_stock(self, item: Dict[str, Any], quantity: int) -> None:
         self.staff.mutate(
