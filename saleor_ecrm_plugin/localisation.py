@@ -53,11 +53,22 @@ def shipped_languages() -> List[str]:
     return sorted(codes, key=lambda code: code != default)
 
 
+#: where :func:`locale_for_send` keeps its answer on the row: quiet hours and the
+#: email's language ask it for the same attempt
+_CACHED = "_ecrm_customer_locale"
+
+
 def locale_for_send(send: ScheduledSend) -> CustomerLocale:
-    """What the host records of the recipient, for the purchase the send is about."""
+    """What the host records of the recipient, for the purchase the send is about
+    (asked once per row instance: one dispatch attempt)."""
+    cached = getattr(send, _CACHED, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     checkout_token = send.subject_id if send.subject_type == "checkout" else None
     order_id = send.subject_id if send.subject_type == "order" else None
-    return host.customer_locale(send.recipient, checkout_token, order_id)
+    locale = host.customer_locale(send.recipient, checkout_token, order_id)
+    setattr(send, _CACHED, locale)
+    return locale
 
 
 def email_language(locale: Optional[CustomerLocale]) -> str:
