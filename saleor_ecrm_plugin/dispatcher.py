@@ -94,7 +94,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .breaker import Admission, ProviderBreaker
 from .context import SendContext, load_context  # also still importable from here
@@ -106,6 +106,7 @@ from .errors import (
     SendError,
     UnknownProgram,
 )
+from .localisation import send_language
 from .models import (
     AttemptOutcome,
     ChoiceValue,
@@ -464,8 +465,13 @@ class Dispatcher:
         with program.send_guard(send):
             decision = program.recheck(send, settings)
             if decision.send:
-                spec = program.prepare(send, settings)
-                message = render_send(send, spec, settings, context.shop, program)
+                # the customer's language for the products' names too
+                language = send_language(send)
+                with translation.override(language):
+                    spec = program.prepare(send, settings)
+                    message = render_send(
+                        send, spec, settings, context.shop, program, language
+                    )
                 courier.deliver(message)
                 progress.delivered = True
         if not decision.send:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 from email.headerregistry import Address
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.utils import translation
 
 from .errors import RenderingError
 from .inlining import AUDIENCE_KEY, CssInliningTemplateBackend
+from .localisation import send_language
 from .preferences.categories import CATEGORIES
 from .preferences.links import unsubscribe_headers_and_context
 
@@ -47,14 +49,31 @@ def render_send(
     settings: EcrmSettings,
     shop: ShopInfo,
     program: Program,
+    language: Optional[str] = None,
 ) -> EmailMessage:
-    """Render one send. Non-transactional email gets RFC 8058 unsubscribe headers."""
+    """Render one send in ``language`` (default: :func:`.localisation.send_language`,
+    the customer's). Non-transactional email gets RFC 8058 unsubscribe headers,
+    whose pages open in the same language."""
+    language = language or send_language(send)
+    with translation.override(language):
+        return _render(send, spec, settings, shop, program, language)
+
+
+def _render(
+    send: ScheduledSend,
+    spec: EmailSpec,
+    settings: EcrmSettings,
+    shop: ShopInfo,
+    program: Program,
+    language: str,
+) -> EmailMessage:
     from_email = sender_address(settings, shop)
     context: Dict[str, Any] = {
         "shop_name": shop.name,
         "domain": shop.domain,
         "storefront_url": settings.storefront_url,
         "recipient": send.recipient,
+        "email_language": language,
         # a program writes to customers: the layout need not look the template's
         # audience block up (a fourth template load and walk); a program whose
         # email is for staff says so in its spec's context
@@ -66,7 +85,7 @@ def render_send(
     }
     if not CATEGORIES[program.category].transactional:
         links = unsubscribe_headers_and_context(
-            settings, shop, send.recipient, program.category
+            settings, shop, send.recipient, program.category, language
         )
         headers.update(links["headers"])
         context.update(links["context"])

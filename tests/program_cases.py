@@ -60,7 +60,9 @@ class ProgramCase:
         return load_context().settings
 
     def configure(self) -> None:
-        configure_plugin(**self.config)
+        # no quiet hours: "due now" must mean now, at any hour of the day in the
+        # case's customer's time zone (inferred from the case's US address)
+        configure_plugin(**{"quiet_hours": "", **self.config})
 
     def make_due(self) -> None:
         """The first planned email is due now (as time passing would make it)."""

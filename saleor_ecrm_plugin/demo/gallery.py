@@ -66,11 +66,18 @@ def _slug(text: str) -> str:
 
 
 def kind_of(received: ReceivedEmail) -> str:
-    """``program/step`` of an e-CRM email; Saleor's by the subject's first words."""
+    """``program/step`` of an e-CRM email; Saleor's by the subject's first words;
+    followed by the email's language when it is not English (``… (fr)``), so the
+    gallery shows one example per language too."""
     if received.program:
-        return received.program
-    words = re.sub(r"#?\d+", "", received.subject).split()
-    return "saleor: " + " ".join(words[:4])
+        kind = received.program
+    else:
+        words = re.sub(r"#?\d+", "", received.subject).split()
+        kind = "saleor: " + " ".join(words[:4])
+    language = re.search(r'<html lang="([A-Za-z-]+)"', received.html)
+    if language and not language.group(1).lower().startswith("en"):
+        kind += f" ({language.group(1)})"
+    return kind
 
 
 class EmailGallery:

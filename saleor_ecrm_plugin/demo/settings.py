@@ -27,6 +27,13 @@ enable_ecrm(
     checkout_scan_interval=float(os.environ.get("ECRM_CHECKOUT_SCAN_INTERVAL", 300)),
 )
 
+# Saleor 2.10 records an order's language (Order.language_code) as the request's
+# active language: with this, the language the shopper's browser asks for
+MIDDLEWARE.insert(  # type: ignore[name-defined] # noqa: F405
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),  # type: ignore[name-defined] # noqa: F405
+    "django.middleware.locale.LocaleMiddleware",
+)
+
 ANYMAIL = {
     "WEBHOOK_SECRET": os.environ.get(
         "ANYMAIL_WEBHOOK_SECRET", "ecrm:demo-webhook-secret"

@@ -34,14 +34,17 @@ class ApiError(EcrmError, RuntimeError):
 
 
 class GraphQLClient:
-    """Posts GraphQL to ``/graphql/``, optionally with a JWT."""
+    """Posts GraphQL to ``/graphql/``, optionally with a JWT, in a browser's
+    language (``Accept-Language``) when given one."""
 
-    def __init__(self, token: Optional[str] = None) -> None:
+    def __init__(self, token: Optional[str] = None, language: str = "") -> None:
         from django.test import Client
 
         # SERVER_NAME is in Saleor's default ALLOWED_HOSTS ("testserver" is not)
-        self._client = Client(SERVER_NAME="localhost")
+        extra = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+        self._client = Client(SERVER_NAME="localhost", **extra)
         self.token = token
+        self.language = language
 
     def execute(
         self, query: str, variables: Optional[Dict[str, Any]] = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +44,25 @@ LAST_NAMES = (
     "Perlman Berners-Lee Wilson Torvalds Lamarr Shannon Backus Johnson Wirth Rossum "
     "Borg Stroustrup Conway Cerf Goldwasser Lamport Kenneth Bilas Sammet Milner"
 ).split()
+
+#: every third shopper speaks French and lives in Paris
+FRENCH_FIRST_NAMES = (
+    "Amélie Camille Chloé Élodie Hugo Jules Léa Louis Manon Mathis Nathalie Océane "
+    "Pierre Sophie Théo Zoé"
+).split()
+PARIS_ADDRESS = {
+    "firstName": "",
+    "lastName": "",
+    "streetAddress1": "15 rue Lepic",
+    "city": "Paris",
+    "postalCode": "75018",
+    "country": "FR",
+}
+UPDATE_METADATA = """
+mutation Meta($id: ID!, $input: [MetadataInput!]!) {
+  updateMetadata(id: $id, input: $input) { metadataErrors { field code message } }
+}
+"""
 
 ADDRESS = {
     "firstName": "",
@@ -146,6 +166,8 @@ class Shopper:
     registers: bool = False
     newsletter: bool = False
     reviews: bool = False
+    #: the language of the shopper's browser (and storefront)
+    language: str = "en"
     email: str = ""
     checkout_id: Optional[str] = None
     shipping_method_id: str = ""
@@ -154,7 +176,11 @@ class Shopper:
     def __post_init__(self) -> None:
         if not self.email:
             name = f"{self.first_name}.{self.last_name}{self.number}"
-            self.email = f"{name}@{DOMAIN}".lower()
+            # an ASCII address for "Zoé" too
+            ascii_name = (
+                unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+            )
+            self.email = f"{ascii_name}@{DOMAIN}".lower()
 
 
 @dataclass
@@ -191,6 +217,7 @@ class Story:
         self.rng = random.Random(SEED)
         self.staff = staff_client()
         self.visitor = GraphQLClient()
+        self.visitors = {"en": self.visitor, "fr": GraphQLClient(language="fr")}
         self.stats = StoryStats()
         self.shoppers: Dict[str, Shopper] = {}
         self.agenda: Dict[Tuple[int, int], List[Callable[[], None]]] = defaultdict(list)
@@ -248,9 +275,29 @@ class Story:
                 break
         if len(self.catalogue) < 4:
             raise RuntimeError("the demo catalogue has too few products in stock")
+        self.ship_to_paris_too()
         self.hot = self.catalogue[0]
         for item in self.catalogue:  # plenty of everything
             self.set_stock(item, 200)
+
+    def ship_to_paris_too(self) -> None:
+        """The warehouses that hold the demo's stock serve France as well (one
+        stock for every shopper: the best seller sells out for all at once)."""
+        import graphene
+        from saleor.shipping.models import ShippingZone
+        from saleor.warehouse.models import Warehouse
+
+        serving_france = [
+            zone
+            for zone in ShippingZone.objects.all()
+            if "FR" in {country.code for country in zone.countries}
+        ]
+        first_warehouses = {
+            graphene.Node.from_global_id(item["warehouses"][0])[1]
+            for item in self.catalogue
+        }
+        for warehouse in Warehouse.objects.filter(pk__in=first_warehouses):
+            warehouse.shipping_zones.add(*serving_france)
 
     def set_stock(self, item: Dict[str, Any], quantity: int) -> None:
         self.staff.mutate(
@@ -279,9 +326,14 @@ class Story:
         for day in range(DAYS):
             for _ in range(self.rng.randint(4, 7)):
                 number += 1
+                first_name = self.rng.choice(FIRST_NAMES)
+                french = number % 3 == 0
+                if french:  # drawn apart: the seeded story is otherwise the same
+                    first_name = FRENCH_FIRST_NAMES[number % len(FRENCH_FIRST_NAMES)]
                 shopper = Shopper(
                     number=number,
-                    first_name=self.rng.choice(FIRST_NAMES),
+                    first_name=first_name,
+                    language="fr" if french else "en",
                     last_name=self.rng.choice(LAST_NAMES).replace("-", ""),
                     plan=self.rng.choice(plans),
                     registers=self.rng.random() < 0.3,
@@ -339,18 +391,17 @@ class Story:
     def shop(self, shopper: Shopper) -> None:
         self.stats.shoppers += 1
         self.shoppers[shopper.email] = shopper
-        self.visitor.execute(BROWSE, {"first": 8})
+        visitor = self.visitors[shopper.language]
+        visitor.execute(BROWSE, {"first": 8})
         if shopper.registers:
-            self.visitor.mutate(
+            visitor.mutate(
                 "accountRegister",
                 REGISTER,
                 {"email": shopper.email, "password": "demo-password-1"},
             )
             self.stats.accounts += 1
         if shopper.newsletter:
-            self.visitor.mutate(
-                "newsletterSubscribe", NEWSLETTER, {"email": shopper.email}
-            )
+            visitor.mutate("newsletterSubscribe", NEWSLETTER, {"email": shopper.email})
         items = self.rng.sample(self.catalogue[1:], self.rng.randint(1, 3))
         self.start_checkout(shopper, items)
         if shopper.plan == "buys":
@@ -360,10 +411,13 @@ class Story:
     def start_checkout(
         self, shopper: Shopper, items: List[Dict[str, Any]], quantity: int = 0
     ) -> None:
+        visitor = self.visitors[shopper.language]
         address = dict(
-            ADDRESS, firstName=shopper.first_name, lastName=shopper.last_name
+            PARIS_ADDRESS if shopper.language == "fr" else ADDRESS,
+            firstName=shopper.first_name,
+            lastName=shopper.last_name,
         )
-        created = self.visitor.mutate(
+        created = visitor.mutate(
             "checkoutCreate",
             CHECKOUT_CREATE,
             {
@@ -383,23 +437,35 @@ class Story:
         )["checkout"]
         shopper.checkout_id = created["id"]
         shopper.shipping_method_id = created["availableShippingMethods"][0]["id"]
+        if shopper.language != "en":
+            # what a storefront does: the checkout's language, in its metadata
+            visitor.mutate(
+                "updateMetadata",
+                UPDATE_METADATA,
+                {
+                    "id": created["id"],
+                    "input": [{"key": "language_code", "value": shopper.language}],
+                },
+            )
         self.stats.checkouts += 1
 
     def complete_checkout(self, shopper: Shopper, promo_code: str = "") -> int:
         checkout_id = shopper.checkout_id
-        total = self.visitor.mutate(
+        # the order records the language its browser asked for (Accept-Language)
+        visitor = self.visitors[shopper.language]
+        total = visitor.mutate(
             "checkoutShippingMethodUpdate",
             SHIPPING,
             {"checkoutId": checkout_id, "methodId": shopper.shipping_method_id},
         )["checkout"]["totalPrice"]["gross"]["amount"]
         if promo_code:
-            total = self.visitor.mutate(
+            total = visitor.mutate(
                 "checkoutAddPromoCode",
                 PROMO,
                 {"checkoutId": checkout_id, "code": promo_code},
             )["checkout"]["totalPrice"]["gross"]["amount"]
             self.stats.vouchers_used += 1
-        self.visitor.mutate(
+        visitor.mutate(
             "checkoutPaymentCreate",
             PAY,
             {
@@ -411,7 +477,7 @@ class Story:
                 },
             },
         )
-        order = self.visitor.mutate(
+        order = visitor.mutate(
             "checkoutComplete", COMPLETE, {"checkoutId": checkout_id}
         )["order"]
         import graphene
@@ -425,6 +491,18 @@ class Story:
 
     def ask_for_alert(self) -> None:
         email = f"watcher{len(self.alert_subscribers) + 1}@{DOMAIN}"
+        if len(self.alert_subscribers) % 3 == 2:
+            # a French shopper who ordered before wants it too
+            email = next(
+                (
+                    shopper.email
+                    for shopper in self.shoppers.values()
+                    if shopper.language == "fr"
+                    and shopper.orders
+                    and shopper.email not in self.alert_subscribers
+                ),
+                email,
+            )
         self.visitor.mutate(
             "backInStockSubscribe",
             BACK_IN_STOCK,
@@ -512,7 +590,15 @@ class Story:
                     self.review(message)
             elif program == "back_in_stock" and self.rng.random() < 0.6:
                 # half the people alerted come and buy it
-                buyer = Shopper(0, "Alex", "Watcher", "buys", email=recipient)
+                known = self.shoppers.get(recipient)
+                buyer = Shopper(
+                    0,
+                    "Alex",
+                    "Watcher",
+                    "buys",
+                    language=known.language if known else "en",
+                    email=recipient,
+                )
                 try:
                     self.start_checkout(buyer, [self.hot], quantity=1)
                 except ApiError:  # the wave outnumbers the units: sold out again
@@ -530,7 +616,9 @@ class Story:
         if wanted.get(shopper.plan) == step:
             code = ""
             if step == "step3":
-                match = re.search(r"Use the code (\w+) for", message.text)
+                match = re.search(
+                    r"(?:Use the code|Utilisez le code) (\w+)", message.text
+                )
                 code = match.group(1) if match else ""
             self.complete_checkout(shopper, promo_code=code)
             self.stats.recovered_orders += 1

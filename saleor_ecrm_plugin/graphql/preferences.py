@@ -61,6 +61,11 @@ class EmailPreferences(graphene.ObjectType):
         required=True, description="none, pending (awaiting confirmation) or confirmed."
     )
     categories = graphene.List(graphene.NonNull(EmailCategoryPreference), required=True)
+    time_zone = graphene.String(
+        required=True,
+        description="The time zone the customer chose (IANA name, e.g. Europe/Paris);"
+        " empty: inferred from their address, else the shop's.",
+    )
 
 
 def to_graphql(preferences: Preferences) -> EmailPreferences:
@@ -82,6 +87,7 @@ def to_graphql(preferences: Preferences) -> EmailPreferences:
         marketing_opt_out=preferences.marketing_opt_out,
         newsletter=str(preferences.newsletter),
         categories=categories,
+        time_zone=preferences.time_zone,
     )
 
 
@@ -143,6 +149,10 @@ class CategoryPreferenceInput(graphene.InputObjectType):
 class EmailPreferencesInput(graphene.InputObjectType):
     categories = graphene.List(graphene.NonNull(CategoryPreferenceInput))
     marketing_opt_out = graphene.Boolean()
+    time_zone = graphene.String(
+        description="IANA time zone for sending hours, e.g. Europe/Paris; empty"
+        " forgets it."
+    )
 
 
 class EmailPreferencesUpdate(KeepErrorCodes, BaseMutation):
@@ -170,6 +180,7 @@ class EmailPreferencesUpdate(KeepErrorCodes, BaseMutation):
                 categories=categories,
                 marketing_opt_out=input.get("marketing_opt_out"),
                 source="graphql",
+                time_zone=input.get("time_zone"),
             )
         return cls(preferences=to_graphql(preferences))
 

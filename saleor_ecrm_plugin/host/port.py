@@ -60,6 +60,22 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class CustomerLocale:
+    """What the host records of a customer's language and whereabouts.
+
+    ``language``: a language code the host recorded for this purchase (the
+    checkout's or order's) or, failing that, for the customer (account or latest
+    order); None when it recorded none. ``country``: ISO 3166-1 alpha-2 code of the
+    purchase's (else the customer's latest) shipping or billing address;
+    ``region``: that address's state or province as written, "" when none.
+    """
+
+    language: Optional[str] = None
+    country: Optional[str] = None
+    region: str = ""
+
+
+@dataclass(frozen=True)
 class ProductCard:
     """What an email shows of a product: name in the active language, from-price,
     first image (absolute URL) and the ids a storefront link needs."""
@@ -216,6 +232,17 @@ class Host(ABC):
     @abstractmethod
     def is_existing_customer(self, email: str) -> bool:
         """The address has placed an order (an account alone is not enough)."""
+
+    @abstractmethod
+    def customer_locale(
+        self,
+        email: str,
+        checkout_token: Optional[str] = None,
+        order_id: Any = None,
+    ) -> CustomerLocale:
+        """The language and country recorded for a purchase (a checkout's token or
+        an order's id, when the email is about one), else for the address's
+        latest order or account."""
 
     @abstractmethod
     def address_lines(self, address: Any) -> List[str]:
@@ -394,6 +421,12 @@ def customer_by_id(user_id: Any) -> Optional[Customer]:
 
 def is_existing_customer(email: str) -> bool:
     return current().is_existing_customer(email)
+
+
+def customer_locale(
+    email: str, checkout_token: Optional[str] = None, order_id: Any = None
+) -> CustomerLocale:
+    return current().customer_locale(email, checkout_token, order_id)
 
 
 def address_lines(address: Any) -> List[str]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Category:
     slug: str
+    #: what the customer reads (lazy translations: in the page's language)
     label: str
     description: str
     transactional: bool = False
@@ -23,34 +26,36 @@ class Category:
 
 ORDER = Category(
     "order",
-    "Orders and deliveries",
-    "Confirmations, shipping and payment notices. Always sent.",
+    _("Orders and deliveries"),
+    _("Confirmations, shipping and payment notices. Always sent."),
     transactional=True,
     marketing=False,
 )
 ACCOUNT = Category(
     "account",
-    "Your account",
-    "Welcome and account notices.",
+    _("Your account"),
+    _("Welcome and account notices."),
     marketing=False,
 )
 ABANDONED_CHECKOUT = Category(
     "abandoned_checkout",
-    "Reminders about your cart",
-    "A reminder when you leave items in your cart.",
+    _("Reminders about your cart"),
+    _("A reminder when you leave items in your cart."),
 )
-REVIEWS = Category("reviews", "Review requests", "Asking how you like what you bought.")
+REVIEWS = Category(
+    "reviews", _("Review requests"), _("Asking how you like what you bought.")
+)
 BACK_IN_STOCK = Category(
     "back_in_stock",
-    "Back-in-stock alerts",
-    "The alerts you asked for when a product was sold out.",
+    _("Back-in-stock alerts"),
+    _("The alerts you asked for when a product was sold out."),
     # the customer asked for these alerts: the request is the consent
     marketing=False,
 )
 NEWSLETTER = Category(
     "newsletter",
-    "News and recommendations",
-    "New products, offers and recommendations for you.",
+    _("News and recommendations"),
+    _("New products, offers and recommendations for you."),
 )
 
 CATEGORIES: Dict[str, Category] = {

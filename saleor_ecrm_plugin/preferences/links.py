@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
+from django.conf import settings as django_settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .tokens import make_newsletter_token, make_preferences_token
@@ -56,12 +57,30 @@ def newsletter_confirm_url(base: str, email: str) -> str:
     return base + token_path("ecrm:newsletter-confirm", make_newsletter_token(email))
 
 
+#: the query parameter that carries a page's language (the email's)
+LANGUAGE_PARAMETER = "lang"
+
+
+def with_language(url: str, language: Optional[str], joiner: str = "?") -> str:
+    """``url`` opening its page in ``language``; the shop's own language
+    (``LANGUAGE_CODE``, the pages' default) adds nothing. ``joiner``: "&" when
+    ``url`` has a query already."""
+    if not language or language == django_settings.LANGUAGE_CODE:
+        return url
+    return f"{url}{joiner}{LANGUAGE_PARAMETER}={language}"
+
+
 def unsubscribe_headers_and_context(
-    settings: EcrmSettings, shop: ShopInfo, email: str, category: str
+    settings: EcrmSettings,
+    shop: ShopInfo,
+    email: str,
+    category: str,
+    language: Optional[str] = None,
 ) -> Dict[str, Dict[str, str]]:
-    """RFC 8058 headers plus the footer links of a non-transactional email."""
+    """RFC 8058 headers plus the footer links of a non-transactional email; the
+    pages they open speak ``language`` (the email's)."""
     base = public_base_url(settings, shop)
-    one_click = unsubscribe_url(base, email, category)
+    one_click = with_language(unsubscribe_url(base, email, category), language)
     return {
         "headers": {
             "List-Unsubscribe": f"<{one_click}>",
@@ -69,6 +88,6 @@ def unsubscribe_headers_and_context(
         },
         "context": {
             "unsubscribe_url": one_click,
-            "preferences_url": preferences_url(base, email),
+            "preferences_url": with_language(preferences_url(base, email), language),
         },
     }

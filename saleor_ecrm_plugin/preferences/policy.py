@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, Optional
 import pytz
 
 from ..host import port as host
+from ..localisation import customer_time_zone
 from ..models import ScheduledSend, SendStatus
 from ..programs.registry import all_programs
 from .categories import CATEGORIES
@@ -126,11 +127,13 @@ def postpone_until(
     quiet = settings.quiet_hours
     if quiet is not None:
         contact = _contact(send.recipient, contacts)
-        contact_tz = contact.timezone if contact is not None else None
+        # the customer's own zone, else their address's, else the shop's
         zone = pytz.timezone(
-            contact_tz
-            if contact_tz in pytz.all_timezones_set
-            else settings.shop_timezone
+            customer_time_zone(
+                contact.timezone if contact is not None else None,
+                send,
+                settings.shop_timezone,
+            )
         )
         local = later.astimezone(zone)
         if quiet.contains(local.time()):

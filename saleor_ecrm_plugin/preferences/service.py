@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import EcrmError
+from ..localisation import valid_time_zone
 from ..models import ChoiceValue
 from ..programs.newsletter.planning import plan_confirmation
 from .categories import CATEGORIES, NEWSLETTER, choosable
@@ -44,6 +45,8 @@ class Preferences:
     categories: Dict[str, bool]
     newsletter: str
     suppressed: bool
+    #: the time zone the customer told us ("" : inferred from their address)
+    time_zone: str = ""
 
 
 def normalise_email(email: object) -> str:
@@ -106,6 +109,7 @@ def preferences_of(contact: Optional[EmailContact], email: str) -> Preferences:
         categories=categories,
         newsletter=status,
         suppressed=bool(contact and contact.suppressed_at),
+        time_zone=contact.timezone if contact else "",
     )
 
 
@@ -135,11 +139,17 @@ def update_preferences(
     categories: Optional[Mapping[str, bool]] = None,
     marketing_opt_out: Optional[bool] = None,
     source: str,
+    time_zone: Optional[str] = None,
 ) -> Preferences:
-    """Set some categories and/or the global switch; others stay as they are."""
+    """Set some categories, the global switch and/or the customer's time zone
+    (an IANA name; "" forgets it); others stay as they are."""
     email = normalise_email(email)
     categories = dict(categories or {})
     _check_categories(categories)
+    if time_zone and valid_time_zone(time_zone) is None:
+        raise PreferenceError(
+            "Choose a time zone such as Europe/Paris.", "timeZone", "invalid"
+        )
     with transaction.atomic():
         contact = _contact_for_update(email)
         opted_out = set(contact.opted_out_categories)
@@ -166,6 +176,8 @@ def update_preferences(
             )
             _record(contact, action, MARKETING_SCOPE, source)
         contact.opted_out_categories = sorted(opted_out)
+        if time_zone is not None:
+            contact.timezone = time_zone
         contact.save()
     return preferences_of(contact, email)
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from django.core import signing
+from django.utils.translation import gettext
 
 from ..errors import EcrmError
 from .service import PreferenceError, normalise_email
@@ -88,16 +89,27 @@ def load_signed(token: object, salt: str, max_age: int, noun: str = "link") -> d
     expired." Callers check the payload's own keys.
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidToken(f"This {noun} is not valid.")
+        raise InvalidToken(_not_valid(noun))
     try:
         payload = _loads(token, salt, max_age)
     except signing.SignatureExpired as exc:
-        raise InvalidToken(f"This {noun} has expired.") from exc
+        raise InvalidToken(
+            gettext("This review link has expired.")
+            if noun == "review link"
+            else gettext("This link has expired.")
+        ) from exc
     except (signing.BadSignature, ValueError, UnicodeError, zlib.error) as exc:
-        raise InvalidToken(f"This {noun} is not valid.") from exc
+        raise InvalidToken(_not_valid(noun)) from exc
     if not isinstance(payload, dict):
-        raise InvalidToken(f"This {noun} is not valid.")
+        raise InvalidToken(_not_valid(noun))
     return payload
+
+
+def _not_valid(noun: str) -> str:
+    # whole sentences, in the active language (the page's)
+    if noun == "review link":
+        return gettext("This review link is not valid.")
+    return gettext("This link is not valid.")
 
 
 def _loads(token: str, salt: str, max_age: int) -> Any:
@@ -137,10 +149,10 @@ _SIGNER_TAKES_ALGORITHM = (
 def _load(token: object, salt: str, max_age: int) -> dict:
     payload = load_signed(token, salt, max_age)
     if not isinstance(payload.get("e"), str):
-        raise InvalidToken("This link is not valid.")
+        raise InvalidToken(_not_valid("link"))
     # a genuine signature over an address no flow accepts manages nothing
     try:
         payload["e"] = normalise_email(payload["e"])
     except PreferenceError as exc:
-        raise InvalidToken("This link is not valid.") from exc
+        raise InvalidToken(_not_valid("link")) from exc
     return payload

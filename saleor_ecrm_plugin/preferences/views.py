@@ -8,16 +8,22 @@ authenticated by the signed token in its URL alone: mailbox providers POST the R
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
+import pytz
+from django.conf import settings
 from django.contrib.sites.models import Site
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from ..localisation import shipped_languages, supported_language
 from . import service
 from .categories import CATEGORIES, choosable
+from .links import LANGUAGE_PARAMETER, with_language
 from .tokens import (
     InvalidToken,
     PreferenceClaims,
@@ -28,16 +34,54 @@ from .tokens import (
 ALLOWED = ["GET", "HEAD", "POST"]
 
 
+def page_language(request: HttpRequest) -> str:
+    """The language of a page: the link's (``?lang=``, the email's language),
+    else the shop's."""
+    return (
+        supported_language(request.GET.get(LANGUAGE_PARAMETER))
+        or supported_language(settings.LANGUAGE_CODE)
+        or "en"
+    )
+
+
+def language_switch(request: HttpRequest) -> List[Dict[str, Any]]:
+    """The same page in each language the plugin speaks (:func:`shipped_languages`)."""
+    links = []
+    for code in shipped_languages():
+        query = request.GET.copy()
+        query.pop(LANGUAGE_PARAMETER, None)
+        if code != settings.LANGUAGE_CODE:
+            query[LANGUAGE_PARAMETER] = code
+        rest = query.urlencode()
+        links.append(
+            {
+                "code": code,
+                "name": translation.get_language_info(code)["name_local"],
+                "url": request.path + ("?" + rest if rest else ""),
+                "current": code == translation.get_language(),
+            }
+        )
+    return links
+
+
 def _page(
     request: HttpRequest, template: str, status: int = 200, **context: object
 ) -> HttpResponse:
     context.setdefault("shop_name", Site.objects.get_current().name)
+    language = translation.get_language()
+    # forms post back in the page's language
+    context.setdefault("lang_query", with_language("", language))
+    context.setdefault("languages", language_switch(request))
     return render(request, f"ecrm/pages/{template}", context, status=status)
 
 
 def _invalid(request: HttpRequest, error: Exception) -> HttpResponse:
     return _page(
-        request, "message.html", status=400, title="Link not valid", message=str(error)
+        request,
+        "message.html",
+        status=400,
+        title=_("Link not valid"),
+        message=str(error),
     )
 
 
@@ -55,11 +99,12 @@ def signed_link(
         def page(request: HttpRequest, token: str) -> HttpResponse:
             if request.method not in ALLOWED:
                 return HttpResponseNotAllowed(ALLOWED)
-            try:
-                claims = read_token(token)
-            except InvalidToken as exc:
-                return _invalid(request, exc)
-            return view(request, token, claims)
+            with translation.override(page_language(request)):
+                try:
+                    claims = read_token(token)
+                except InvalidToken as exc:
+                    return _invalid(request, exc)
+                return view(request, token, claims)
 
         return page
 
@@ -82,12 +127,14 @@ def unsubscribe(
             category.slug,
             "one_click" if one_click else "unsubscribe_page",
         )
-        message = f"You will no longer receive “{category.label}” emails."
+        message = _("You will no longer receive “%(category)s” emails.") % {
+            "category": category.label
+        }
     elif scope == "all" or (scope == "category" and category is None):
         service.unsubscribe(
             claims.email, None, "one_click" if one_click else "unsubscribe_page"
         )
-        message = (
+        message = _(
             "You will no longer receive any marketing email. Order emails still come."
         )
     else:
@@ -97,10 +144,14 @@ def unsubscribe(
             status=400,
             token=token,
             category=category,
-            error="Choose what to unsubscribe from.",
+            error=_("Choose what to unsubscribe from."),
         )
     return _page(
-        request, "message.html", title="Unsubscribed", message=message, token=token
+        request,
+        "message.html",
+        title=_("Unsubscribed"),
+        message=message,
+        token=token,
     )
 
 
@@ -108,21 +159,28 @@ def unsubscribe(
 def preferences(
     request: HttpRequest, token: str, claims: PreferenceClaims
 ) -> HttpResponse:
-    saved = False
+    saved, error, status = False, "", 200
+    current = service.get_preferences(claims.email)
     if request.method == "POST":
         wanted: Dict[str, bool] = {
             category.slug: request.POST.get(f"category_{category.slug}") == "on"
             for category in choosable()
         }
-        current = service.update_preferences(
-            claims.email,
-            categories=wanted,
-            marketing_opt_out=request.POST.get("marketing_opt_out") == "on",
-            source="preference_page",
-        )
-        saved = True
-    else:
-        current = service.get_preferences(claims.email)
+        try:
+            current = service.update_preferences(
+                claims.email,
+                categories=wanted,
+                marketing_opt_out=request.POST.get("marketing_opt_out") == "on",
+                source="preference_page",
+                # absent from the form: unchanged; "": inferred from the address
+                time_zone=request.POST.get("time_zone"),
+            )
+            saved = True
+        except service.PreferenceError as exc:
+            if exc.field != "timeZone":
+                raise
+            # the one field the page's form can get wrong; nothing was changed
+            error, status = _("Choose a time zone from the list."), 400
     rows = [
         {"category": category, "subscribed": current.categories[category.slug]}
         for category in choosable()
@@ -130,11 +188,15 @@ def preferences(
     return _page(
         request,
         "preferences.html",
+        status=status,
+        error=error,
         token=token,
         email=current.email,
         rows=rows,
         marketing_opt_out=current.marketing_opt_out,
         saved=saved,
+        time_zone=current.time_zone,
+        time_zones=pytz.common_timezones,
     )
 
 
@@ -146,6 +208,6 @@ def newsletter_confirm(request: HttpRequest, token: str, email: str) -> HttpResp
     return _page(
         request,
         "message.html",
-        title="Subscribed",
-        message="Thank you: your subscription is confirmed.",
+        title=_("Subscribed"),
+        message=_("Thank you: your subscription is confirmed."),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from ..preferences.tokens import InvalidToken, dumps, load_signed
 
 REVIEW_SALT = "saleor_ecrm_plugin.reviews.review-link"
@@ -35,7 +37,7 @@ def read_review_token(token: object) -> ReviewClaims:
     if not all(
         isinstance(payload.get(key), str) and payload[key] for key in ("l", "o", "e")
     ):
-        raise InvalidToken("This review link is not valid.")
+        raise InvalidToken(gettext("This review link is not valid."))
     return ReviewClaims(
         order_line_id=payload["l"], order_id=payload["o"], email=payload["e"]
     )

@@ -52,7 +52,8 @@ def _audience(context: template.Context) -> str:
 def email_language(context: template.Context) -> str:
     """The language of this email.
 
-    ``email_language`` in the context if given; else, for staff emails, the shop's
+    ``email_language`` in the context if given (the plugin's own emails: the
+    customer's language, see :mod:`..localisation`); else, for staff emails, the shop's
     language (``LANGUAGE_CODE``); else the language the customer ordered in
     (``order.language_code``); else the active language.
     """

@@ -15,6 +15,7 @@ from ..port import (
     Cart,
     CheckoutState,
     Customer,
+    CustomerLocale,
     Host,
     IssuedVoucher,
     OrderFacts,
@@ -46,6 +47,14 @@ class Saleor210Host(Host):
 
     def is_existing_customer(self, email: str) -> bool:
         return customers.is_existing_customer(email)
+
+    def customer_locale(
+        self,
+        email: str,
+        checkout_token: Optional[str] = None,
+        order_id: Any = None,
+    ) -> CustomerLocale:
+        return customers.customer_locale(email, checkout_token, order_id)
 
     def address_lines(self, address: Any) -> List[str]:
         return customers.address_lines(address)

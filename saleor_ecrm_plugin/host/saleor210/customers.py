@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+import uuid
+from typing import Any, List, Optional, Tuple
 
-from ..port import Customer
+from ..port import Customer, CustomerLocale
 from .ids import pk
 
 
@@ -35,6 +36,101 @@ def is_existing_customer(email: str) -> bool:
         .exclude(status=OrderStatus.DRAFT)
         .exists()
     )
+
+
+#: where a storefront records a checkout's language (Saleor 2.10 has no field for
+#: it; its ``updateMetadata`` mutation or the checkout's private metadata holds it)
+LANGUAGE_METADATA_KEY = "language_code"
+
+
+def _metadata_language(instance: Any) -> Optional[str]:
+    for store in (instance.private_metadata or {}, instance.metadata or {}):
+        value = store.get(LANGUAGE_METADATA_KEY)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _address_place(*addresses: Any) -> Tuple[Optional[str], str]:
+    for address in addresses:
+        if address is not None and address.country:
+            return str(address.country.code), address.country_area or ""
+    return None, ""
+
+
+def customer_locale(
+    email: str, checkout_token: Optional[str] = None, order_id: Any = None
+) -> CustomerLocale:
+    """Saleor 2.10 records a language on orders only (``Order.language_code``, the
+    language the order was placed in) and in a checkout's metadata when the
+    storefront puts it there; a checkout or order's shipping, else billing,
+    address gives the country; then the address's latest order (its latest
+    checkout with a language), then its account's default addresses."""
+    from django.db.models import Q
+    from saleor.account.models import User
+    from saleor.checkout.models import Checkout
+    from saleor.order import OrderStatus
+    from saleor.order.models import Order
+
+    language: Optional[str] = None
+    country: Optional[str] = None
+    region = ""
+    if checkout_token:
+        try:
+            token = uuid.UUID(str(checkout_token))
+        except ValueError:
+            token = None
+        checkout = (
+            Checkout.objects.filter(token=token)
+            .select_related("shipping_address", "billing_address")
+            .first()
+            if token
+            else None
+        )
+        if checkout is not None:
+            language = _metadata_language(checkout)
+            country, region = _address_place(
+                checkout.shipping_address, checkout.billing_address
+            )
+    order_pk = pk(order_id)
+    orders = Order.objects.select_related("shipping_address", "billing_address")
+    order = orders.filter(pk=order_pk).first() if order_pk else None
+    if order is None and (language is None or country is None) and email:
+        order = (
+            orders.filter(Q(user_email__iexact=email) | Q(user__email__iexact=email))
+            .exclude(status=OrderStatus.DRAFT)
+            .order_by("-pk")
+            .first()
+        )
+    if order is not None:
+        language = language or _metadata_language(order) or order.language_code
+        if country is None:
+            country, region = _address_place(
+                order.shipping_address, order.billing_address
+            )
+    if language is None and email:
+        # the address's latest checkout that recorded a language
+        latest = (
+            Checkout.objects.filter(
+                Q(email__iexact=email) | Q(user__email__iexact=email),
+                metadata__has_key=LANGUAGE_METADATA_KEY,
+            )
+            .order_by("-last_change")
+            .first()
+        )
+        language = _metadata_language(latest) if latest is not None else None
+    if country is None and email:
+        user = (
+            User.objects.filter(email__iexact=email)
+            .select_related("default_shipping_address", "default_billing_address")
+            .first()
+        )
+        if user is not None:
+            language = language or _metadata_language(user)
+            country, region = _address_place(
+                user.default_shipping_address, user.default_billing_address
+            )
+    return CustomerLocale(language=language or None, country=country, region=region)
 
 
 def address_lines(address: Any) -> List[str]:

@@ -101,6 +101,10 @@ class BackInStockProgram(Program):
             context={
                 "product_name": card.product_name,
                 "variant_name": card.variant_name,
+                # the name a sentence of the email names the product by
+                "product_label": f"{card.product_name} ({card.variant_name})"
+                if card.variant_name
+                else card.product_name,
                 "price": card.price,
                 "image_url": card.image_url,
                 "product_url": settings.storefront_url

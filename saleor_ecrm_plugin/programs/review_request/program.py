@@ -30,12 +30,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ...host import port as host
 from ...ledger import PlannedSend, plan_sends
 from ...models import ScheduledSend, SendStatus
-from ...preferences.links import public_base_url, token_path
+from ...preferences.links import public_base_url, token_path, with_language
 from ...reviews.tokens import make_review_token
 from ..base import EmailSpec, Program
 from ..cross_sell.program import PRODUCT_PATH
@@ -140,14 +140,19 @@ class ReviewRequestProgram(Program):
         products: List[Dict[str, Any]] = []
         for line in host.fulfilled_lines(send.subject_id):
             link = review_link(base, line, send.recipient)
+            language = translation.get_language()
             products.append(
                 {
                     "name": line.product_name,
                     "image_url": line.image_url,
                     "url": settings.storefront_url
                     + PRODUCT_PATH.format(slug=line.product_slug, id=line.product_id),
-                    "review_url": link,
-                    "stars": [(star, f"{link}?rating={star}") for star in STARS],
+                    # the review page opens in the email's language
+                    "review_url": with_language(link, language),
+                    "stars": [
+                        (star, with_language(f"{link}?rating={star}", language, "&"))
+                        for star in STARS
+                    ],
                 }
             )
         return EmailSpec(

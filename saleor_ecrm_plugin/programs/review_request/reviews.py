@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from ...context import load_context
 from ...errors import EcrmError
@@ -73,7 +75,7 @@ def clean_rating(rating: object) -> int:
     if isinstance(rating, str) and rating.strip().isdigit():
         rating = int(rating.strip())
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ReviewError("Choose a rating from 1 to 5 stars.", "rating")
+        raise ReviewError(gettext("Choose a rating from 1 to 5 stars."), "rating")
     return rating
 
 
@@ -81,12 +83,15 @@ def clean_comment(comment: object) -> str:
     if comment is None:
         return ""
     if not isinstance(comment, str):
-        raise ReviewError("The comment must be text.", "comment")
+        raise ReviewError(gettext("The comment must be text."), "comment")
     comment = _CONTROL.sub("", comment).strip()
     if len(comment) > MAX_COMMENT_LENGTH:
         raise ReviewError(
-            f"Keep the comment under {MAX_COMMENT_LENGTH:,} characters"
-            f" (it has {len(comment):,}).",
+            gettext("Keep the comment under %(limit)s characters (it has %(length)s).")
+            % {
+                "limit": number_format(MAX_COMMENT_LENGTH, force_grouping=True),
+                "length": number_format(len(comment), force_grouping=True),
+            },
             "comment",
         )
     return comment
@@ -98,17 +103,21 @@ def reviewable_line(
     """The order and line a token is about, if they may still be reviewed."""
     order = host.order_for_review(claims.order_id)
     if order is None or order.email != claims.email:
-        raise ReviewError("This review link is not valid.", "token", INVALID_TOKEN)
+        raise ReviewError(
+            gettext("This review link is not valid."), "token", INVALID_TOKEN
+        )
     if order.canceled:
         raise ReviewError(
-            "This order was cancelled, so it cannot be reviewed.",
+            gettext("This order was cancelled, so it cannot be reviewed."),
             "token",
             NOT_REVIEWABLE,
         )
     lines = host.fulfilled_lines(order.id, claims.order_line_id)
     if not lines:
         raise ReviewError(
-            "This product can no longer be reviewed.", "token", NOT_REVIEWABLE
+            gettext("This product can no longer be reviewed."),
+            "token",
+            NOT_REVIEWABLE,
         )
     return order, lines[0]
 
@@ -165,7 +174,8 @@ def submit_review(claims: ReviewClaims, rating: object, comment: object = "") ->
     settings = current_settings()
     options = _options(settings)
     refused = ReviewError(
-        f"You already reviewed {line.product_name}: thank you!",
+        gettext("You already reviewed %(product)s: thank you!")
+        % {"product": line.product_name},
         "token",
         ALREADY_REVIEWED,
     )
@@ -198,7 +208,7 @@ def add_comment(claims: ReviewClaims, comment: object) -> Review:
     """Add the optional comment to the review just given with this token (once)."""
     comment = clean_comment(comment)
     if not comment:
-        raise ReviewError("Write a comment first.", "comment", REQUIRED)
+        raise ReviewError(gettext("Write a comment first."), "comment", REQUIRED)
     auto_approve = _options(current_settings()).reviews_auto_approve
     with transaction.atomic():
         review = (
@@ -211,10 +221,12 @@ def add_comment(claims: ReviewClaims, comment: object) -> Review:
             .first()
         )
         if review is None:
-            raise ReviewError("Choose a rating first.", "rating", NOT_FOUND)
+            raise ReviewError(gettext("Choose a rating first."), "rating", NOT_FOUND)
         if review.comment:
             raise ReviewError(
-                "This review already has a comment.", "comment", ALREADY_REVIEWED
+                gettext("This review already has a comment."),
+                "comment",
+                ALREADY_REVIEWED,
             )
         review.comment = comment
         if review.status == ReviewStatus.APPROVED and not auto_approve:

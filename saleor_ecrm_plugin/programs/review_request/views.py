@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from ...preferences.views import _page, signed_link
 from ...reviews.tokens import ReviewClaims, read_review_token
@@ -52,7 +53,9 @@ def _refused(request: HttpRequest, error: ReviewError) -> HttpResponse:
         request,
         "message.html",
         status=409 if already else 400,
-        title="Already reviewed" if already else "This review cannot be recorded",
+        title=gettext("Already reviewed")
+        if already
+        else gettext("This review cannot be recorded"),
         message=str(error),
     )
 
@@ -74,9 +77,9 @@ def _form(
         return _page(
             request,
             "message.html",
-            title="Already reviewed",
-            message=f"You rated {line.product_name} {existing.rating} out of 5."
-            " Thank you!",
+            title=gettext("Already reviewed"),
+            message=gettext("You rated %(product)s %(rating)s out of 5. Thank you!")
+            % {"product": line.product_name, "rating": existing.rating},
         )
     return _show(
         request,
@@ -142,9 +145,10 @@ def review_comment(
     return _page(
         request,
         "message.html",
-        title="Thank you",
-        message="Your comment is saved. It will appear on the shop once it is"
-        " checked."
+        title=gettext("Thank you"),
+        message=gettext(
+            "Your comment is saved. It will appear on the shop once it is checked."
+        )
         if review.status != "approved"
-        else "Your comment is saved.",
+        else gettext("Your comment is saved."),
     )
