@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import graphene
 import pytest
@@ -156,3 +156,149 @@ def staff_with_products() -> ApiClient:
         )
     )
     return ApiClient(user)
+
+
+# --- 2. an address is what SMTP will use ---------------------------------------------
+
+NEWSLETTER_SUBSCRIBE = """
+mutation Sign($email: String) {
+  newsletterSubscribe(email: $email) { ecrmErrors { field code message } }
+}
+"""
+ENCODED_WORD = "=?utf-8?q?victim=40evil.example?=@example.org"
+
+
+def nothing_written() -> bool:
+    from saleor_ecrm_plugin.preferences.models import ConsentEvent, EmailContact
+
+    return not (
+        BackInStockSubscription.objects.exists()
+        or EmailContact.objects.exists()
+        or ConsentEvent.objects.exists()
+        or ScheduledSend.objects.exists()
+    )
+
+
+def sold_out_variant(name: str = "Tent") -> str:
+    product = make_product(name, price="10.00", stock=0)
+    return graphene.Node.to_global_id("ProductVariant", variant_of(product).pk)
+
+
+@pytest.mark.django_db
+def test_an_encoded_word_address_is_refused_by_both_sign_ups(shop):
+    configure_plugin()
+    variant = sold_out_variant()
+    payload = ApiClient().post(SUBSCRIBE, {"variantId": variant, "email": ENCODED_WORD})
+    [error] = payload["data"]["backInStockSubscribe"]["ecrmErrors"]
+    assert (error["field"], error["code"]) == ("email", "INVALID")
+    payload = ApiClient().post(NEWSLETTER_SUBSCRIBE, {"email": ENCODED_WORD})
+    [error] = payload["data"]["newsletterSubscribe"]["ecrmErrors"]
+    assert (error["field"], error["code"]) == ("email", "INVALID")
+    assert nothing_written()
+
+
+# --- 3. limits count what the client cannot choose --------------------------------
+
+
+def back_in_stock(client: ApiClient, variant: str, email: str) -> Dict:
+    payload = client.post(SUBSCRIBE, {"variantId": variant, "email": email})
+    return payload["data"]["backInStockSubscribe"]
+
+
+@pytest.mark.django_db
+def test_a_client_written_forwarded_for_does_not_escape_the_client_limit(
+    shop, settings
+):
+    configure_plugin(back_in_stock_max_per_client_hour="3")
+    variant = sold_out_variant()
+    # no trusted proxy (the default): the header is ignored, the connection counts
+    for index in range(3):
+        bot = ApiClient(address="203.0.113.9", forwarded_for=f"198.51.100.{index}")
+        assert (
+            back_in_stock(bot, variant, f"bot{index}@example.org")["ecrmErrors"] == []
+        )
+    bot = ApiClient(address="203.0.113.9", forwarded_for="198.51.100.99")
+    [error] = back_in_stock(bot, variant, "bot99@example.org")["ecrmErrors"]
+    assert error["code"] == "RATE_LIMITED"
+
+    # one trusted proxy: the hop it appended counts, whatever the client wrote first
+    settings.ECRM_TRUSTED_PROXIES = 1
+    for index in range(3):
+        behind = ApiClient(
+            address="10.0.0.1", forwarded_for=f"192.0.2.{index}, 198.51.100.50"
+        )
+        assert (
+            back_in_stock(behind, variant, f"p{index}@example.org")["ecrmErrors"] == []
+        )
+    behind = ApiClient(address="10.0.0.1", forwarded_for="192.0.2.77, 198.51.100.50")
+    [error] = back_in_stock(behind, variant, "p99@example.org")["ecrmErrors"]
+    assert error["code"] == "RATE_LIMITED"
+    # another client behind the same proxy is its own client
+    other = ApiClient(address="10.0.0.1", forwarded_for="198.51.100.51")
+    assert back_in_stock(other, variant, "other@example.org")["ecrmErrors"] == []
+    assert BackInStockSubscription.objects.count() == 7
+
+
+@pytest.mark.django_db
+def test_ipv4_mapped_ipv6_clients_count_as_their_ipv4_address(shop):
+    configure_plugin(back_in_stock_max_per_client_hour="2")
+    variant = sold_out_variant()
+    # two IPv4 clients seen through an IPv6 socket are two clients, not one /64
+    for client in ("::ffff:198.51.100.1", "::ffff:198.51.100.2"):
+        for index in range(2):
+            email = f"c{index}.{client[-1]}@example.org"
+            answer = back_in_stock(ApiClient(address=client), variant, email)
+            assert answer["ecrmErrors"] == []
+    # and the mapped form of an address is that address
+    [error] = back_in_stock(
+        ApiClient(address="198.51.100.1"), variant, "c9@example.org"
+    )["ecrmErrors"]
+    assert error["code"] == "RATE_LIMITED"
+
+
+@pytest.mark.django_db
+def test_plus_tags_do_not_escape_the_per_address_limit(shop):
+    configure_plugin(back_in_stock_max_per_email="2")
+    variants = [sold_out_variant(f"Tent {index}") for index in range(3)]
+    for variant, email in zip(variants, ("victim@example.org", "victim+1@example.org")):
+        client = ApiClient(address=f"198.51.100.{len(email)}")
+        assert back_in_stock(client, variant, email)["ecrmErrors"] == []
+    [error] = back_in_stock(
+        ApiClient(address="192.0.2.1"), variants[2], "victim+2@example.org"
+    )["ecrmErrors"]
+    assert (error["field"], error["code"]) == ("email", "RATE_LIMITED")
+    assert BackInStockSubscription.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_newsletter_sign_ups_are_limited_per_client_and_per_mailbox(shop):
+    from saleor_ecrm_plugin.preferences.models import ConsentEvent
+
+    configure_plugin()
+    bot = ApiClient(address="203.0.113.9")
+    answers = [
+        bot.post(NEWSLETTER_SUBSCRIBE, {"email": f"reader{index}@example.org"})
+        for index in range(12)
+    ]
+    errors = [a["data"]["newsletterSubscribe"]["ecrmErrors"] for a in answers]
+    assert errors[:10] == [[]] * 10
+    assert [e[0]["code"] for e in errors[10:]] == ["RATE_LIMITED"] * 2
+    assert ConsentEvent.objects.count() == 10
+    assert ScheduledSend.objects.count() == 10
+
+    # one address twenty times: one request recorded, one confirmation planned
+    for _ in range(20):
+        answer = ApiClient(address="192.0.2.8").post(
+            NEWSLETTER_SUBSCRIBE, {"email": "same@example.org"}
+        )
+        assert answer["data"]["newsletterSubscribe"]["ecrmErrors"] == []
+    assert ConsentEvent.objects.filter(contact__email="same@example.org").count() == 1
+    assert ScheduledSend.objects.filter(recipient="same@example.org").count() == 1
+
+    # +tags of one mailbox, from many clients: three, then answered alike, nothing
+    for index in range(6):
+        answer = ApiClient(address=f"198.51.100.{index}").post(
+            NEWSLETTER_SUBSCRIBE, {"email": f"victim+{index}@example.org"}
+        )
+        assert answer["data"]["newsletterSubscribe"]["ecrmErrors"] == []
+    assert ScheduledSend.objects.filter(recipient__startswith="victim").count() == 3
