@@ -302,3 +302,205 @@ def test_newsletter_sign_ups_are_limited_per_client_and_per_mailbox(shop):
         )
         assert answer["data"]["newsletterSubscribe"]["ecrmErrors"] == []
     assert ScheduledSend.objects.filter(recipient__startswith="victim").count() == 3
+
+
+# --- 4. inputs of the wrong type are refused, never coerced ---------------------
+
+UNSUBSCRIBE = """
+mutation Unsub($token: String, $everything: Boolean) {
+  emailUnsubscribe(token: $token, everything: $everything) {
+    preferences { marketingOptOut }
+    ecrmErrors { field code message }
+  }
+}
+"""
+PREFERENCES_UPDATE = """
+mutation Update($token: String, $input: EmailPreferencesInput!) {
+  emailPreferencesUpdate(token: $token, input: $input) {
+    preferences { newsletter }
+    ecrmErrors { field code message }
+  }
+}
+"""
+REVIEW_SUBMIT = """
+mutation Review($token: String!, $rating: Int!) {
+  reviewSubmit(token: $token, rating: $rating) {
+    review { rating }
+    ecrmErrors { field code message }
+  }
+}
+"""
+
+
+def refused_with_400(query: str, variables: Dict[str, Any]) -> str:
+    response = ApiClient().response(query, variables)
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert "Traceback" not in error["message"]
+    return error["message"]
+
+
+@pytest.mark.django_db
+def test_a_boolean_must_be_a_json_boolean(shop):
+    from saleor_ecrm_plugin.preferences.models import ConsentEvent, EmailContact
+    from saleor_ecrm_plugin.preferences.tokens import make_preferences_token
+
+    token = make_preferences_token("ada@example.org", "abandoned_checkout")
+    for value in ("false", "true", 0, 1, [], {}):
+        message = refused_with_400(UNSUBSCRIBE, {"token": token, "everything": value})
+        assert "$everything" in message and "Boolean" in message
+        message = refused_with_400(
+            PREFERENCES_UPDATE,
+            {
+                "token": token,
+                "input": {
+                    "categories": [{"category": "newsletter", "subscribed": value}]
+                },
+            },
+        )
+        assert "$input" in message
+    assert not EmailContact.objects.exists() and not ConsentEvent.objects.exists()
+    # a real boolean still works
+    answer = ApiClient().post(UNSUBSCRIBE, {"token": token, "everything": True})
+    assert answer["data"]["emailUnsubscribe"]["preferences"]["marketingOptOut"] is True
+
+
+@pytest.mark.django_db
+def test_a_rating_is_a_whole_number_from_1_to_5_for_the_api_and_the_page(shop):
+    from django.test import Client
+
+    from saleor_ecrm_plugin.programs.review_request.models import Review
+    from saleor_ecrm_plugin.reviews.tokens import make_review_token
+    from tests.factories import make_order
+    from tests.test_reviews import REVIEWS_ON, ship
+
+    configure_plugin(**REVIEWS_ON)
+    order = make_order([make_product("Tent")], email="ada@example.org")
+    ship(order)
+    line = order.lines.first()
+    token = make_review_token(line.pk, order.pk, order.user_email)
+    for value in (3.5, "5", " 5", "4.0", "1e0", "\u0665", True):
+        refused_with_400(REVIEW_SUBMIT, {"token": token, "rating": value})
+    for value in (" 5", "4.0", "1e0", "\u0665", "05", "5 ", "+5", "6", "0"):
+        page = Client().post(f"/ecrm/review/{token}/", {"rating": value})
+        assert page.status_code == 400, value
+    assert not Review.objects.exists()
+    answer = ApiClient().post(REVIEW_SUBMIT, {"token": token, "rating": 5})
+    assert answer["data"]["reviewSubmit"]["review"] == {"rating": 5}
+
+
+@pytest.mark.django_db
+def test_only_canonical_global_ids_are_accepted(shop):
+    configure_plugin()
+    product = make_product("Tent", price="10.00", stock=0)
+    pk = variant_of(product).pk
+    import base64
+
+    def raw(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    ascii_digits = str(pk)
+    arabic = "".join(chr(0x0660 + int(d)) for d in ascii_digits)
+    for variant in (
+        raw(f"ProductVariant: {pk}"),
+        raw(f"ProductVariant:+{pk}"),
+        raw(f"ProductVariant:0{pk}"),
+        raw(f"ProductVariant:{arabic}"),
+        raw(f"ProductVariant:{pk}").rstrip("="),
+    ):
+        if variant == graphene.Node.to_global_id("ProductVariant", pk):
+            continue  # no padding to strip: the canonical id itself
+        answer = back_in_stock(ApiClient(), variant, "ada@example.org")
+        [error] = answer["ecrmErrors"]
+        assert (error["field"], error["code"]) == ("variantId", "NOT_FOUND"), variant
+    assert not BackInStockSubscription.objects.exists()
+    canonical = graphene.Node.to_global_id("ProductVariant", pk)
+    answer = back_in_stock(ApiClient(), canonical, "ada@example.org")
+    assert answer["subscription"]["variantId"] == canonical
+
+
+# --- 5. every malformed request is a readable 400 -----------------------------------
+
+PRODUCT_REVIEWS = "productReviews(productId: $id, first: 100) { count }"
+
+
+def raw_post(body: bytes) -> Any:
+    from django.test import Client
+
+    return Client(raise_request_exception=False).post(
+        "/graphql/", body, content_type="application/json"
+    )
+
+
+def assert_readable_400(response) -> None:
+    assert response.status_code == 400, response.content
+    body = response.json()
+    [error] = body["errors"]
+    message = error["message"]
+    assert message and "Traceback" not in message and "Error" not in message, message
+    assert error["extensions"]["exception"] == {"code": "GraphQLError"}, error
+
+
+@pytest.mark.django_db
+def test_malformed_graphql_requests_are_readable_400s(shop):
+    import json
+
+    product = graphene.Node.to_global_id("Product", make_product("Tent").pk)
+    deep = "query { " + "... on Query { " * 300 + "__typename" + " }" * 300 + " }"
+    aliases = (
+        "query Q($id: ID!) { "
+        + " ".join(f"a{index}: {PRODUCT_REVIEWS}" for index in range(1000))
+        + " }"
+    )
+    bodies = [
+        b"null",
+        b"42",
+        b'"query"',
+        b"[]",
+        b"[null]",
+        b"{not json",
+        b"\xff\xfe",
+        b"[" * 5000 + b"]" * 5000,
+        json.dumps({"query": "{ __typename }", "variables": [1, 2]}).encode(),
+        json.dumps({"query": "{ __typename }", "variables": "{}x"}).encode(),
+        json.dumps({"query": "{ __typename }", "operationName": 5}).encode(),
+        json.dumps({"query": ["{ __typename }"]}).encode(),
+        json.dumps({"query": "{ __typename } # \ud800"}).encode(),
+        json.dumps({"query": deep}).encode(),
+        json.dumps({"query": aliases, "variables": {"id": product}}).encode(),
+    ]
+    for body in bodies:
+        assert_readable_400(raw_post(body))
+    # a few aliases are still answered
+    few = "query Q($id: ID!) { a: " + PRODUCT_REVIEWS + " b: " + PRODUCT_REVIEWS + " }"
+    response = raw_post(
+        json.dumps({"query": few, "variables": {"id": product}}).encode()
+    )
+    assert response.status_code == 200
+    assert response.json()["data"] == {"a": {"count": 0}, "b": {"count": 0}}
+
+
+# --- 8. links expire ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_unsubscribe_and_preference_links_expire_after_a_year(shop):
+    from django.test import Client
+    from freezegun import freeze_time
+
+    from saleor_ecrm_plugin.preferences.models import EmailContact
+    from saleor_ecrm_plugin.preferences.tokens import make_preferences_token
+
+    with freeze_time(timezone.now() - timedelta(days=3650)):
+        old = make_preferences_token("ada@example.org", "abandoned_checkout")
+    with freeze_time(timezone.now() - timedelta(days=360)):
+        recent = make_preferences_token("bob@example.org", "abandoned_checkout")
+    answer = ApiClient().post(UNSUBSCRIBE, {"token": old})["data"]["emailUnsubscribe"]
+    [error] = answer["ecrmErrors"]
+    assert error["code"] == "INVALID_TOKEN"
+    assert Client().post(f"/ecrm/unsubscribe/{old}/").status_code == 400
+    assert not EmailContact.objects.filter(email="ada@example.org").exists()
+    answer = ApiClient().post(UNSUBSCRIBE, {"token": recent})["data"][
+        "emailUnsubscribe"
+    ]
+    assert answer["ecrmErrors"] == []
