@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import graphene
 import pytest
@@ -504,3 +504,71 @@ def test_unsubscribe_and_preference_links_expire_after_a_year(shop):
         "emailUnsubscribe"
     ]
     assert answer["ecrmErrors"] == []
+
+
+# --- 7. newsletterSubscribe does the same work for known and new addresses ------------
+
+
+def statements_of(query: str, variables: Dict[str, Any]) -> List[str]:
+    """The SQL statements one request ran, as verb and table (values left out)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        answer = ApiClient(address="192.0.2.44").post(query, variables)
+    assert answer["data"]["newsletterSubscribe"]["ecrmErrors"] == []
+    shapes = []
+    for executed in captured.captured_queries:
+        sql = executed["sql"]
+        verb = sql.split(None, 1)[0].upper()
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql)
+        shapes.append(f"{verb} {table.group(1) if table else ''}")
+    return shapes
+
+
+@pytest.mark.django_db
+def test_newsletter_subscribe_does_the_same_work_for_known_and_new_addresses(shop):
+    from saleor_ecrm_plugin.preferences.models import EmailContact
+
+    configure_plugin()
+    EmailContact.objects.create(email="known@example.org", newsletter="confirmed")
+    known = statements_of(NEWSLETTER_SUBSCRIBE, {"email": "known@example.org"})
+    new = statements_of(NEWSLETTER_SUBSCRIBE, {"email": "new@example.org"})
+    assert known == new
+    assert any(
+        shape.startswith("INSERT") and "scheduledsend" in shape for shape in new
+    ), new
+    # the confirmed address is not asked to confirm again: the dispatcher skips it
+    assert Dispatcher().run().sent == 1
+    assert ScheduledSend.objects.get(recipient="known@example.org").status == (
+        SendStatus.SKIPPED
+    )
+
+
+# --- 6. the demo and the documented settings run with DEBUG off -----------------------
+
+
+@pytest.mark.parametrize("asked, expected", [(None, "False"), ("True", "True")])
+def test_the_demo_settings_run_with_debug_off_unless_asked(asked, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env["DJANGO_SETTINGS_MODULE"] = "saleor_ecrm_plugin.demo.settings"
+    if asked is not None:
+        env["DEBUG"] = asked
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert printed == expected

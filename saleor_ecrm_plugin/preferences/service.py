@@ -100,8 +100,11 @@ def _contact(email: str) -> Optional[EmailContact]:
 
 
 def _contact_for_update(email: str) -> EmailContact:
-    contact, _ = EmailContact.objects.select_for_update().get_or_create(email=email)
-    return contact
+    """The address's contact row, locked; created if new. The same statements run
+    whether or not the row existed (an insert that does nothing on conflict, then
+    the locked read), so a caller's timing does not tell known addresses apart."""
+    EmailContact.objects.bulk_create([EmailContact(email=email)], ignore_conflicts=True)
+    return EmailContact.objects.select_for_update().get(email=email)
 
 
 def _record(
