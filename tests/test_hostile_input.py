@@ -572,3 +572,33 @@ def test_the_demo_settings_run_with_debug_off_unless_asked(asked, expected):
         check=True,
     ).stdout.strip()
     assert printed == expected
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded_for, expected",
+    [
+        (0, "198.51.100.1", "10.0.0.1"),  # no trusted proxy: the header is ignored
+        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        (2, "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
+        (2, "198.51.100.1", "10.0.0.1"),  # fewer hops than proxies: not theirs
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_the_client_address_trusts_only_the_configured_proxies(
+    settings, proxies, forwarded_for, expected
+):
+    from saleor_ecrm_plugin.clients import client_address
+
+    settings.ECRM_TRUSTED_PROXIES = proxies
+    meta = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": forwarded_for}
+    assert client_address(meta) == expected
+
+
+def test_a_wrong_trusted_proxies_setting_is_a_clear_error(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from saleor_ecrm_plugin.clients import client_address
+
+    settings.ECRM_TRUSTED_PROXIES = "1"
+    with pytest.raises(ImproperlyConfigured, match="ECRM_TRUSTED_PROXIES"):
+        client_address({"REMOTE_ADDR": "10.0.0.1"})
