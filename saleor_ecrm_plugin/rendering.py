@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from email.headerregistry import Address
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Optional
@@ -24,8 +25,23 @@ if TYPE_CHECKING:
     from .programs.base import EmailSpec, Program
 
 
+#: line breaks and other control characters: a header cannot hold them (Django
+#: refuses CR/LF with BadHeaderError), and a display text has no use for them
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """``value`` made fit for one header line (a subject, a display name, a header
+    value): every run of line breaks and control characters becomes one space.
+
+    Names and product titles come from customers and merchants: a first name
+    ``"Bob\r\nBcc: ..."`` is cleaned where it enters the email, never a reason to
+    drop the email (and never a header of its own)."""
+    return _CONTROL.sub(" ", value).strip()
+
+
 def sender_address(settings: EcrmSettings, shop: ShopInfo) -> str:
-    name = settings.sender_name or shop.sender_name
+    name = header_text(settings.sender_name or shop.sender_name)
     address = settings.sender_email or shop.sender_email
     return _formatted_address(name, address)
 
@@ -90,7 +106,9 @@ def _render(
         headers.update(links["headers"])
         context.update(links["context"])
     context.update(spec.context)
-    headers.update(spec.headers)
+    headers.update(
+        {name: header_text(str(value)) for name, value in spec.headers.items()}
+    )
     try:
         message = CssInliningTemplateBackend().get_email_message(
             template_name=spec.template,
@@ -101,6 +119,8 @@ def _render(
         )
     except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
         raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
+    # the template decides what the subject says; the values it shows are cleaned
+    message.subject = header_text(message.subject)
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
     return message

@@ -10,7 +10,8 @@ from django.test import Client
 
 class ApiClient:
     """Posts GraphQL to ``/graphql/``, optionally as ``user`` (a JWT) and from a given
-    network ``address`` (``X-Forwarded-For``, as a browser behind a proxy).
+    network ``address`` (the connection's ``REMOTE_ADDR``; ``forwarded_for`` adds an
+    ``X-Forwarded-For`` header, which counts only with trusted proxies configured).
 
     :meth:`post` asserts an HTTP status in ``statuses`` and returns the JSON body;
     :meth:`response` asserts nothing and returns Django's response.
@@ -25,16 +26,20 @@ class ApiClient:
         *,
         statuses: Sequence[int] = (200, 400),
         raise_request_exception: bool = True,
+        forwarded_for: Optional[str] = None,
     ) -> None:
         self.client = Client(raise_request_exception=raise_request_exception)
         self.user = user
         self.address = address
+        self.forwarded_for = forwarded_for
         self.statuses = tuple(statuses)
 
     def headers(self) -> Dict[str, str]:
         headers = {}
         if self.address is not None:
-            headers["HTTP_X_FORWARDED_FOR"] = self.address
+            headers["REMOTE_ADDR"] = self.address
+        if self.forwarded_for is not None:
+            headers["HTTP_X_FORWARDED_FOR"] = self.forwarded_for
         if self.user is not None:
             from graphql_jwt.shortcuts import get_token
 

@@ -51,7 +51,7 @@ mutation Stocks($variantId: ID!, $stocks: [StockInput!]!) {
 
 
 class BrowserClient(ApiClient):
-    """An API client seen from a given network address (X-Forwarded-For)."""
+    """An API client seen from a given network address (REMOTE_ADDR)."""
 
     def __init__(self, user: Optional[Any] = None, address: str = "203.0.113.7"):
         super().__init__(user, address, statuses=(200,))

@@ -2,7 +2,8 @@
 
 Environment: ``DATABASE_URL`` (default: local PostgreSQL database ``ecrm``),
 ``CELERY_BROKER_URL`` (default: none, so Celery runs tasks eagerly),
-``EMAIL_URL`` (default: console).
+``EMAIL_URL`` (default: console), ``DEBUG`` (default: off, as in production:
+no stack traces in GraphQL errors, no Django debug pages; ``DEBUG=True`` to ask).
 """
 
 import os
@@ -14,6 +15,9 @@ compat.apply_early()
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ecrm")
 os.environ.setdefault("SECRET_KEY", "ecrm-demo-key-not-secret-change-me-in-production")
 os.environ.setdefault("DEFAULT_FROM_EMAIL", "Demo Shop <shop@example.com>")
+# Saleor's own default is DEBUG on; with it off Saleor asks for the storefront hosts
+os.environ.setdefault("DEBUG", "False")
+os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost,127.0.0.1")
 # Saleor 2.10 would deactivate new accounts until they confirm by email.
 os.environ.setdefault("ENABLE_ACCOUNT_CONFIRMATION_BY_EMAIL", "False")
 

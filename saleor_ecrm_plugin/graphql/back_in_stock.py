@@ -17,6 +17,7 @@ from ..host import port as host
 from ..programs.back_in_stock import service
 from ..programs.back_in_stock.service import SubscriptionError
 from .host_types import BaseMutation, Error, KeepErrorCodes
+from .ids import pk_from_global_id
 
 VARIANT_TYPE = "ProductVariant"
 
@@ -42,15 +43,8 @@ class BackInStockSubscription(graphene.ObjectType):
 
 
 def variant_pk(global_id: Any) -> Optional[int]:
-    """The database id of a ``ProductVariant`` global id, or None if it is not one."""
-    try:
-        type_name, pk = graphene.Node.from_global_id(str(global_id))
-        number = int(pk)
-    except (ValueError, TypeError, UnicodeDecodeError, AttributeError):
-        return None
-    if type_name != VARIANT_TYPE or not 0 < number < 2**31:
-        return None
-    return number
+    """The database id of a canonical ``ProductVariant`` global id, or None."""
+    return pk_from_global_id(global_id, VARIANT_TYPE)
 
 
 class BackInStockSubscribe(KeepErrorCodes, BaseMutation):

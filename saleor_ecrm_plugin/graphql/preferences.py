@@ -14,6 +14,8 @@ import graphene
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
 
+from ..clients import client_key
+from ..host import port as host
 from ..preferences import service
 from ..preferences.categories import CATEGORIES
 from ..preferences.service import PreferenceError, Preferences
@@ -36,6 +38,7 @@ class EcrmErrorCode(graphene.Enum):
     REQUIRED = "required"
     NOT_FOUND = "not_found"
     LOCKED = "locked"
+    RATE_LIMITED = "rate_limited"
 
 
 class EcrmError(Error):
@@ -237,8 +240,9 @@ class NewsletterSubscribe(KeepErrorCodes, BaseMutation):
         email = data.get("email")
         if email is None:
             email = email_of(info, None)
+        client = client_key("newsletter", host.client_address(info.context))
         with preference_errors():
-            service.request_newsletter(email, "graphql")
+            service.request_newsletter(email, "graphql", client)
         return cls()
 
 

@@ -30,6 +30,7 @@ from .host_types import (
     KeepErrorCodes,
     permission_required,
 )
+from .ids import pk_from_global_id
 
 MAX_FIRST = 100
 REVIEW_TYPE = "ProductReview"
@@ -98,15 +99,8 @@ class ProductReviews(graphene.ObjectType):
 
 
 def _pk_of(global_id: object, type_name: str) -> Optional[int]:
-    """The primary key in a global ID of ``type_name``; None when it is not one."""
-    try:
-        found_type, pk = graphene.Node.from_global_id(str(global_id))
-        number = int(pk)
-    except (TypeError, ValueError):  # not base64, no "Type:" prefix, not a number
-        return None
-    if found_type != type_name or not 0 < number < 2**31:
-        return None
-    return number
+    """The primary key in a canonical global ID of ``type_name``; None otherwise."""
+    return pk_from_global_id(global_id, type_name)
 
 
 def _first(first: Optional[int], default: int) -> int:

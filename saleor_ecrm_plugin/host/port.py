@@ -222,7 +222,10 @@ class Host(ABC):
 
     @abstractmethod
     def client_address(self, request: Any) -> Optional[str]:
-        """The client's network address of an HTTP request, as the host sees it."""
+        """The client's network address of an HTTP request: the connection's, or
+        the hop ``ECRM_TRUSTED_PROXIES`` trusted proxies saw
+        (:func:`saleor_ecrm_plugin.clients.client_address`), never an address the
+        client wrote itself."""
 
     # customers
     @abstractmethod

@@ -62,3 +62,11 @@ class ConsentEvent(models.Model):
 
     class Meta:
         ordering = ["contact_id", "created_at", "id"]
+        indexes = [
+            # newsletterSubscribe's limits count the last hour's requests
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(action="requested"),
+                name="ecrm_consent_requested_idx",
+            )
+        ]

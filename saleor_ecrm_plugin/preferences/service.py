@@ -8,11 +8,15 @@ or not. Changes are written with their consent event in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Dict, Mapping, Optional, Set
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
+from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import EcrmError
@@ -49,17 +53,49 @@ class Preferences:
     time_zone: str = ""
 
 
+INVALID_EMAIL_MESSAGE = "Enter a valid email address."
+
+
 def normalise_email(email: object) -> str:
+    """The address, stripped and lower-cased, as SMTP will use it.
+
+    Raises :class:`PreferenceError` for anything Django's validator refuses and for
+    an address Django's mail code would send elsewhere: it decodes RFC 2047 encoded
+    words (``=?utf-8?q?...?=@example.org``) into another local part, so the
+    address is checked as :func:`~django.core.mail.message.sanitize_address` will
+    put it in the envelope (only an international domain may change: to its
+    IDNA form, the same domain)."""
     if not isinstance(email, str):
-        raise PreferenceError("Enter a valid email address.", "email")
+        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email")
     email = email.strip().lower()
     if len(email) > 254:
-        raise PreferenceError("Enter a valid email address.", "email")
+        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email")
     try:
         validate_email(email)
-    except ValidationError as exc:
-        raise PreferenceError("Enter a valid email address.", "email") from exc
+        envelope = sanitize_address(email, "utf-8")
+    except (ValidationError, ValueError, IndexError) as exc:
+        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email") from exc
+    if envelope.rpartition("@")[0] != email.rpartition("@")[0]:
+        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email")
     return email
+
+
+def mailbox_of(address: str) -> str:
+    """The mailbox a normalised address delivers to, for abuse limits: the address
+    without its ``+tag`` (``victim+1@example.org`` and ``victim@example.org`` are
+    one mailbox at nearly every provider). Dots are kept: only some providers
+    ignore them."""
+    local, _, domain = address.rpartition("@")
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
+def mailbox_filter(address: str) -> Q:
+    """The rows whose ``email`` delivers to the same mailbox as ``address``."""
+    mailbox = mailbox_of(address)
+    local, _, domain = mailbox.rpartition("@")
+    return Q(email=mailbox) | Q(
+        email__startswith=f"{local}+", email__endswith=f"@{domain}"
+    )
 
 
 def _contact(email: str) -> Optional[EmailContact]:
@@ -67,8 +103,11 @@ def _contact(email: str) -> Optional[EmailContact]:
 
 
 def _contact_for_update(email: str) -> EmailContact:
-    contact, _ = EmailContact.objects.select_for_update().get_or_create(email=email)
-    return contact
+    """The address's contact row, locked; created if new. The same statements run
+    whether or not the row existed (an insert that does nothing on conflict, then
+    the locked read), so a caller's timing does not tell known addresses apart."""
+    EmailContact.objects.bulk_create([EmailContact(email=email)], ignore_conflicts=True)
+    return EmailContact.objects.select_for_update().get(email=email)
 
 
 def _record(
@@ -202,21 +241,74 @@ def unsubscribe(email: str, category: Optional[str], source: str) -> Preferences
     return update_preferences(email, categories={category: False}, source=source)
 
 
-def request_newsletter(email: str, source: str) -> bool:
+#: newsletter sign-ups one client network may ask for in an hour (Django setting
+#: ``ECRM_NEWSLETTER_MAX_PER_CLIENT_HOUR``)
+NEWSLETTER_MAX_PER_CLIENT_HOUR = 10
+#: sign-ups one mailbox (its +tagged forms included) is sent in an hour (Django
+#: setting ``ECRM_NEWSLETTER_MAX_PER_MAILBOX_HOUR``); more are answered alike and
+#: write nothing
+NEWSLETTER_MAX_PER_MAILBOX_HOUR = 3
+NEWSLETTER_WINDOW = timedelta(hours=1)
+RATE_LIMITED = "rate_limited"
+RATE_LIMITED_MESSAGE = "Too many sign-ups from your network; try again in an hour."
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(django_settings, name, default))
+
+
+def request_newsletter(email: str, source: str, client: str = "") -> bool:
     """Start a double opt-in. Returns True when a confirmation email was planned.
 
-    Already-confirmed addresses get no new email; the caller answers the same way in
-    every case, so the answer does not tell whether the address was subscribed.
+    ``client`` is the keyed hash of the caller's network
+    (:func:`saleor_ecrm_plugin.clients.client_key`): past
+    ``ECRM_NEWSLETTER_MAX_PER_CLIENT_HOUR`` sign-ups in an hour it raises
+    :class:`PreferenceError` (``rate_limited``), before anything is written. The
+    same address again within the hour, or a mailbox past
+    ``ECRM_NEWSLETTER_MAX_PER_MAILBOX_HOUR``, writes nothing and sends nothing.
+
+    Known, confirmed and new addresses get the same work (a consent row and a
+    planned confirmation; the dispatcher's re-check skips one to an address that
+    is not pending), so neither the answer nor its time tells them apart.
     """
     email = normalise_email(email)
+    since = timezone.now() - NEWSLETTER_WINDOW
+    requests = ConsentEvent.objects.filter(
+        action=ConsentAction.REQUESTED, scope=NEWSLETTER.slug, created_at__gt=since
+    )
     # one transaction: a confirmation that cannot be planned leaves no request behind
     with transaction.atomic():
-        contact = _contact_for_update(email)
-        if contact.newsletter == NewsletterStatus.CONFIRMED:
+        if client and (
+            requests.filter(detail=f"client:{client}").count()
+            >= _limit(
+                "ECRM_NEWSLETTER_MAX_PER_CLIENT_HOUR", NEWSLETTER_MAX_PER_CLIENT_HOUR
+            )
+        ):
+            raise PreferenceError(RATE_LIMITED_MESSAGE, None, RATE_LIMITED)
+        mailbox = mailbox_of(email)
+        local, _, domain = mailbox.rpartition("@")
+        family = requests.filter(
+            Q(contact__email=mailbox)
+            | Q(
+                contact__email__startswith=f"{local}+",
+                contact__email__endswith=f"@{domain}",
+            )
+        )
+        if family.filter(contact__email=email).exists() or family.count() >= _limit(
+            "ECRM_NEWSLETTER_MAX_PER_MAILBOX_HOUR", NEWSLETTER_MAX_PER_MAILBOX_HOUR
+        ):
             return False
-        contact.newsletter = NewsletterStatus.PENDING
+        contact = _contact_for_update(email)
+        if contact.newsletter != NewsletterStatus.CONFIRMED:
+            contact.newsletter = NewsletterStatus.PENDING
         contact.save()
-        _record(contact, ConsentAction.REQUESTED, "newsletter", source)
+        _record(
+            contact,
+            ConsentAction.REQUESTED,
+            NEWSLETTER.slug,
+            source,
+            f"client:{client}" if client else "",
+        )
         return plan_confirmation(email)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.utils import parseaddr
 from typing import Any, Optional
 
+from ... import clients
 from ..port import PluginConfiguration, ShopInfo
 
 
@@ -41,8 +42,10 @@ def stored_plugin_configuration(plugin_id: str) -> PluginConfiguration:
 
 
 def client_address(request: Any) -> Optional[str]:
-    """The client's network address as Saleor sees it (``X-Forwarded-For`` first:
-    the proxy in front of Saleor must set it)."""
-    from saleor.core.utils import get_client_ip
-
-    return get_client_ip(request) if request is not None else None
+    """The client's network address: the connection's, or the hop the configured
+    number of trusted proxies saw (:func:`saleor_ecrm_plugin.clients.client_address`;
+    not Saleor's ``get_client_ip``, which believes the first, client-written,
+    ``X-Forwarded-For`` address)."""
+    if request is None:
+        return None
+    return clients.client_address(request.META)

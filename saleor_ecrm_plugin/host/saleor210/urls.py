@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from django.conf.urls import include, url
 from django.views.decorators.csrf import csrf_exempt
-from saleor.graphql.views import GraphQLView
 from saleor.urls import urlpatterns as saleor_urlpatterns
 
 from ...routes import ecrm_patterns
 from .schema import schema
+from .views import EcrmGraphQLView
 
 urlpatterns = [
-    url(r"^graphql/", csrf_exempt(GraphQLView.as_view(schema=schema)), name="api"),
+    url(r"^graphql/", csrf_exempt(EcrmGraphQLView.as_view(schema=schema)), name="api"),
     url(r"^ecrm/", include((ecrm_patterns, "ecrm"), namespace="ecrm")),
     url(r"^anymail/", include("anymail.urls")),
     *saleor_urlpatterns,

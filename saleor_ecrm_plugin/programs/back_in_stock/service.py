@@ -18,8 +18,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
-import ipaddress
 import json
 import math
 from dataclasses import dataclass
@@ -27,17 +25,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from django.conf import settings as django_settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ...clients import client_key
 from ...context import load_context
 from ...errors import EcrmError
 from ...host import port as host
 from ...ledger import PlannedSend, plan_sends
 from ...models import ScheduledSend
 from ...preferences.models import EmailContact
-from ...preferences.service import PreferenceError, normalise_email, update_preferences
+from ...preferences.service import (
+    PreferenceError,
+    mailbox_filter,
+    mailbox_of,
+    normalise_email,
+    update_preferences,
+)
 from .models import BackInStockSubscription, SubscriptionStatus, VariantWatch
 from .options import PROGRAM_ID, BackInStockOptions, BackInStockRawOptions
 
@@ -83,20 +87,10 @@ def _plugin_settings() -> Tuple[bool, EcrmSettings]:
 
 
 def client_hash(address: Optional[str]) -> str:
-    """A keyed hash of the client's network (an IPv6 client owns a whole /64, so the
-    limit applies to that network). Empty when the address is unknown."""
-    if not address:
-        return ""
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return ""
-    if ip.version == 6:
-        network = str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    else:
-        network = str(ip)
-    key = f"ecrm.back_in_stock:{django_settings.SECRET_KEY}".encode()
-    return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()
+    """A keyed hash of the client's network (:mod:`saleor_ecrm_plugin.clients`: an
+    IPv6 client owns a whole /64, an IPv4-mapped IPv6 address counts as its IPv4
+    address). Empty when the address is unknown."""
+    return client_key("back_in_stock", address)
 
 
 def _advisory_lock(scope: str, value: str) -> None:
@@ -152,13 +146,14 @@ def subscribe(
     client = client_hash(client_address)
     own_address = _same_address(address, user_email)
     with transaction.atomic():
-        _advisory_lock("email", address)
+        # the limit counts the mailbox: victim+1@, victim+2@... are one address
+        _advisory_lock("email", mailbox_of(address))
         if client:
             _advisory_lock("client", client)
         open_subscriptions = BackInStockSubscription.objects.filter(
-            email=address, status=SubscriptionStatus.OPEN
+            mailbox_filter(address), status=SubscriptionStatus.OPEN
         )
-        if open_subscriptions.filter(variant_id=variant_id).exists():
+        if open_subscriptions.filter(email=address, variant_id=variant_id).exists():
             raise SubscriptionError(
                 "This address already waits for this product.",
                 "email",

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from ...context import load_context
 from ...errors import EcrmError
@@ -71,11 +71,21 @@ def claims_from_token(token: object) -> ReviewClaims:
         raise ReviewError(str(exc), "token", INVALID_TOKEN) from exc
 
 
+#: in the catalogue (gettext at the raise)
+RATING_MESSAGE = gettext_noop("Choose a rating from 1 to 5 stars.")
+
+
 def clean_rating(rating: object) -> int:
-    if isinstance(rating, str) and rating.strip().isdigit():
-        rating = int(rating.strip())
+    """The one rule for a rating, the GraphQL mutation's and the star page's: a
+    whole number from 1 to 5, or (from a link or a form) its one ASCII digit.
+    ``" 5"``, ``"4.0"``, ``"1e0"``, 3.5, ``True`` and non-ASCII digits are refused,
+    never coerced."""
+    if isinstance(rating, str):
+        if len(rating) != 1 or rating not in "12345":
+            raise ReviewError(gettext(RATING_MESSAGE), "rating")
+        rating = int(rating)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ReviewError(gettext("Choose a rating from 1 to 5 stars."), "rating")
+        raise ReviewError(gettext(RATING_MESSAGE), "rating")
     return rating
 
 
