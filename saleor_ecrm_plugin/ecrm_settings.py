@@ -21,6 +21,8 @@ from typing import (
     Type,
 )
 
+from django.utils.translation import gettext_noop
+
 from .fields import (
     ConfigField,
     ConfigValue,
@@ -130,7 +132,7 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
         " to the email, an error in its template). Time while the mail provider"
         " is down does not count: sending pauses instead.",
         "5",
-        int_parser(1, 20, "attempts"),
+        int_parser(1, 20, gettext_noop("attempts")),
     ),
     ConfigField(
         "retry_hours",
@@ -145,7 +147,7 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
         "First retry after (seconds)",
         "Wait before the first retry; each further retry waits twice as long.",
         "60",
-        int_parser(1, 86400, "seconds"),
+        int_parser(1, 86400, gettext_noop("seconds")),
     ),
 )
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Tuple
 
+from django.utils.translation import gettext, gettext_noop
+
 from ...errors import ConfigurationError
 from ...fields import (
     ConfigField,
@@ -27,8 +29,11 @@ def parse_steps(value: ConfigValue) -> Tuple[float, ...]:
     hours = hours_list_parser(max_steps=5)(value)
     if hours[-1] > MAX_SERIES_HOURS:
         raise ConfigurationError(
-            f"The last reminder must go within {MAX_SERIES_HOURS} hours: Saleor"
-            " deletes unfinished checkouts after 30 days."
+            gettext(
+                "The last reminder must go within %(limit)s hours: Saleor deletes"
+                " unfinished checkouts after 30 days."
+            )
+            % {"limit": MAX_SERIES_HOURS}
         )
     return hours
 
@@ -38,16 +43,18 @@ def parse_cart_url(value: ConfigValue) -> str:
     names = set(re.findall(r"{(\w*)}", text))
     if "token" not in names:
         raise ConfigurationError(
-            "The address must contain {token}, e.g. {storefront}cart/{token}/."
+            gettext("The address must contain {token}, e.g. {storefront}cart/{token}/.")
         )
     unknown = names - CART_URL_FIELDS
     if unknown or text.count("{") != text.count("}"):
         raise ConfigurationError(
-            "Only {storefront} and {token} can be used in the address."
+            gettext("Only {storefront} and {token} can be used in the address.")
         )
     if not (text.startswith("{storefront}") or re.match(r"https?://", text)):
         raise ConfigurationError(
-            "Start with {storefront} or http(s)://, e.g. {storefront}cart/{token}/."
+            gettext(
+                "Start with {storefront} or http(s)://, e.g. {storefront}cart/{token}/."
+            )
         )
     return text
 
@@ -109,21 +116,21 @@ class AbandonedCheckoutOptions(ProgramOptions):
             "A unique single-use voucher for this percentage off the order, in the"
             " last reminder only. 0: no voucher.",
             "10",
-            int_parser(0, 90, "percent"),
+            int_parser(0, 90, gettext_noop("percent")),
         ),
         ConfigField(
             "abandoned_voucher_days",
             "Cart reminders: voucher valid for (days)",
             "Days the last reminder's voucher can be used.",
             "3",
-            int_parser(1, 365, "days"),
+            int_parser(1, 365, gettext_noop("days")),
         ),
         ConfigField(
             "abandoned_voucher_usage_limit",
             "Cart reminders: voucher uses",
             "How many orders can use one voucher (1: single use).",
             "1",
-            int_parser(1, 100, "uses"),
+            int_parser(1, 100, gettext_noop("uses")),
         ),
         ConfigField(
             "abandoned_attribution_days",
@@ -131,6 +138,6 @@ class AbandonedCheckoutOptions(ProgramOptions):
             "An order placed within this many days of a reminder counts as"
             " recovered by it in the reports.",
             "7",
-            int_parser(0, 90, "days"),
+            int_parser(0, 90, gettext_noop("days")),
         ),
     )

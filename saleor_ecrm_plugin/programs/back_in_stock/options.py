@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_noop
+
 from ...errors import ConfigurationError
 from ...fields import (
     ConfigField,
@@ -27,12 +29,15 @@ def parse_alerts_per_unit(value: ConfigValue) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
-        raise ConfigurationError(f"'{text}' is not a number (e.g. 2 or 1.5).") from exc
+        raise ConfigurationError(
+            gettext("'%(value)s' is not a number (e.g. 2 or 1.5).") % {"value": text}
+        ) from exc
     if not number.is_finite() or not (
         MIN_ALERTS_PER_UNIT <= number <= MAX_ALERTS_PER_UNIT
     ):
         raise ConfigurationError(
-            f"Enter a number from {MIN_ALERTS_PER_UNIT} to {MAX_ALERTS_PER_UNIT}."
+            gettext("Enter a number from %(minimum)s to %(maximum)s.")
+            % {"minimum": MIN_ALERTS_PER_UNIT, "maximum": MAX_ALERTS_PER_UNIT}
         )
     return number
 
@@ -74,7 +79,7 @@ class BackInStockRawOptions(ProgramOptions):
             "Alerts go only once at least this many units can be sold again"
             " (stock minus units reserved by orders, all warehouses).",
             "1",
-            int_parser(1, 1_000_000, "units"),
+            int_parser(1, 1_000_000, gettext_noop("units")),
         ),
         ConfigField(
             "back_in_stock_alerts_per_unit",
@@ -91,14 +96,14 @@ class BackInStockRawOptions(ProgramOptions):
             "If stock is left after a wave of alerts, the next customers in line are"
             " told this many minutes later (sized to the stock left then).",
             "60",
-            int_parser(1, 7 * 24 * 60, "minutes"),
+            int_parser(1, 7 * 24 * 60, gettext_noop("minutes")),
         ),
         ConfigField(
             "back_in_stock_max_per_email",
             "Back-in-stock: open alerts per email address",
             "Most products one email address can wait for at the same time.",
             "20",
-            int_parser(1, 1000, "alerts"),
+            int_parser(1, 1000, gettext_noop("alerts")),
         ),
         ConfigField(
             "back_in_stock_max_per_client_hour",
@@ -106,7 +111,7 @@ class BackInStockRawOptions(ProgramOptions):
             "Most alert sign-ups accepted from one network address in an hour"
             " (against abuse).",
             "30",
-            int_parser(1, 100_000, "sign-ups"),
+            int_parser(1, 100_000, gettext_noop("sign-ups")),
         ),
     )
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
+from django.utils.translation import gettext, gettext_noop
+
 from ...errors import ConfigurationError
 from ...fields import (
     ConfigField,
@@ -52,7 +54,10 @@ def parse_category_slugs(value: ConfigValue) -> Tuple[str, ...]:
     for slug in slugs:
         if len(slug) > 255 or not all(c.isalnum() or c in "-_" for c in slug):
             raise ConfigurationError(
-                f"'{slug}' is not a category slug (letters, digits, - and _)."
+                gettext(
+                    "'%(value)s' is not a category slug (letters, digits, - and _)."
+                )
+                % {"value": slug}
             )
     return slugs
 
@@ -78,7 +83,7 @@ class CrossSellOptions(ProgramOptions):
             "Order confirmation: products suggested",
             "How many products the block shows (0 to 12).",
             "4",
-            int_parser(0, MAX_SUGGESTIONS, "products"),
+            int_parser(0, MAX_SUGGESTIONS, gettext_noop("products")),
         ),
         ConfigField(
             "cross_sell_excluded_categories",

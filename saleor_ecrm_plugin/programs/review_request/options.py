@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
 
 PROGRAM_ID = "review_request"
@@ -34,7 +36,7 @@ class ReviewRequestOptions(ProgramOptions):
             "Days between shipping an order and asking for a review (time to deliver"
             " and try the products).",
             "7",
-            int_parser(0, 90, "days"),
+            int_parser(0, 90, gettext_noop("days")),
         ),
         ConfigField(
             "review_request_reminder_days",
@@ -42,7 +44,7 @@ class ReviewRequestOptions(ProgramOptions):
             "One reminder this many days after the request, only if nothing was"
             " reviewed yet. 0: no reminder.",
             "3",
-            int_parser(0, 60, "days"),
+            int_parser(0, 60, gettext_noop("days")),
         ),
         ConfigField(
             "reviews_auto_approve",
@@ -67,13 +69,13 @@ class ReviewRequestOptions(ProgramOptions):
             "Review reward: discount (%)",
             "Percentage off a whole next order.",
             "10",
-            int_parser(1, 100, "%"),
+            int_parser(1, 100, gettext_noop("%")),
         ),
         ConfigField(
             "review_incentive_valid_days",
             "Review reward: valid for (days)",
             "Days the discount code can be used.",
             "30",
-            int_parser(1, 365, "days"),
+            int_parser(1, 365, gettext_noop("days")),
         ),
     )

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
 from ...host import port as host
@@ -45,7 +46,7 @@ class WelcomeOptions(ProgramOptions):
             "Welcome email: delay (minutes)",
             "Minutes between account creation and the welcome email.",
             "10",
-            int_parser(0, 7 * 24 * 60, "minutes"),
+            int_parser(0, 7 * 24 * 60, gettext_noop("minutes")),
         ),
     )
 
