@@ -226,3 +226,45 @@ def test_refused_requests_are_explained_in_the_clients_language(
     assert answer.status_code == 400
     assert [e["message"] for e in answer.json()["errors"]] == [too_deep]
     assert not EmailContact.objects.exists()
+
+
+PLUGIN_UPDATE = """
+mutation Update($id: ID!, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, input: $input) { pluginsErrors { field code message } }
+}
+"""
+
+
+@pytest.mark.django_db
+def test_the_dashboard_explains_a_bad_value_in_the_staff_members_language(
+    staff_user,
+):
+    """The same bad value, refused in French then in English: the parsed
+    configuration is cached, its messages per language."""
+    from saleor.plugins.models import PluginConfiguration
+
+    from saleor_ecrm_plugin.config import all_fields
+    from saleor_ecrm_plugin.constants import PLUGIN_ID
+
+    label = {f.name: f.label for _, f in all_fields()}["welcome_delay_minutes"]
+    update = {
+        "id": PLUGIN_ID,
+        "input": {"configuration": [{"name": "welcome_delay_minutes", "value": "-5"}]},
+    }
+    expected = {
+        "fr": "Saisissez un nombre de 0 à 10080 minutes.",
+        "en": "Enter a number from 0 to 10080 minutes.",
+    }
+    for language in ("fr", "en", "fr"):
+        staff = ApiClient(staff_user, language=HEADER[language])
+        answer = staff.post(PLUGIN_UPDATE, update)
+        assert answer["data"]["pluginUpdate"]["pluginsErrors"] == [
+            {
+                "field": "welcomeDelayMinutes",
+                "code": "INVALID",
+                "message": f"{label}: {expected[language]}",
+            }
+        ]
+    assert not PluginConfiguration.objects.filter(
+        identifier=PLUGIN_ID, configuration__contains=[{"value": "-5"}]
+    ).exists()
