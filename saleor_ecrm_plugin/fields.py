@@ -53,7 +53,9 @@ class ConfigField:
 
     ``parse`` receives the stored value (string, boolean or ``None``) and returns the
     typed value, or raises :class:`ConfigurationError` with a message a merchant can
-    act on.
+    act on, in the active language. ``label`` and ``help_text`` may be lazy
+    translations (``gettext_lazy``): they become text, in the language of the
+    dashboard's request, when Saleor's API writes them out.
     """
 
     name: str

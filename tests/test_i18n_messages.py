@@ -233,6 +233,9 @@ mutation Update($id: ID!, $input: PluginUpdateInput!) {
   pluginUpdate(id: $id, input: $input) { pluginsErrors { field code message } }
 }
 """
+PLUGIN = """
+query Plugin($id: ID!) { plugin(id: $id) { configuration { name label helpText } } }
+"""
 
 
 @pytest.mark.django_db
@@ -243,17 +246,17 @@ def test_the_dashboard_explains_a_bad_value_in_the_staff_members_language(
     configuration is cached, its messages per language."""
     from saleor.plugins.models import PluginConfiguration
 
-    from saleor_ecrm_plugin.config import all_fields
     from saleor_ecrm_plugin.constants import PLUGIN_ID
 
-    label = {f.name: f.label for _, f in all_fields()}["welcome_delay_minutes"]
     update = {
         "id": PLUGIN_ID,
         "input": {"configuration": [{"name": "welcome_delay_minutes", "value": "-5"}]},
     }
     expected = {
-        "fr": "Saisissez un nombre de 0 à 10080 minutes.",
-        "en": "Enter a number from 0 to 10080 minutes.",
+        "fr": "E-mail de bienvenue : délai (minutes): Saisissez un nombre de 0 à"
+        " 10080 minutes.",
+        "en": "Welcome email: delay (minutes): Enter a number from 0 to 10080"
+        " minutes.",
     }
     for language in ("fr", "en", "fr"):
         staff = ApiClient(staff_user, language=HEADER[language])
@@ -262,9 +265,45 @@ def test_the_dashboard_explains_a_bad_value_in_the_staff_members_language(
             {
                 "field": "welcomeDelayMinutes",
                 "code": "INVALID",
-                "message": f"{label}: {expected[language]}",
+                "message": expected[language],
             }
         ]
     assert not PluginConfiguration.objects.filter(
         identifier=PLUGIN_ID, configuration__contains=[{"value": "-5"}]
     ).exists()
+
+
+@pytest.mark.parametrize(
+    "language, label, help_text",
+    [
+        (
+            "fr",
+            "E-mail de bienvenue : délai (minutes)",
+            "Minutes entre la création du compte et l’e-mail de bienvenue.",
+        ),
+        (
+            "en",
+            "Welcome email: delay (minutes)",
+            "Minutes between account creation and the welcome email.",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_the_dashboard_shows_the_fields_in_the_staff_members_language(
+    staff_user, language, label, help_text
+):
+    from saleor_ecrm_plugin.constants import PLUGIN_ID
+
+    staff = ApiClient(staff_user, language=HEADER[language])
+    # first read: Saleor stores the configuration, labels included, as text
+    for _read in range(2):
+        answer = staff.post(PLUGIN, {"id": PLUGIN_ID})
+        assert "errors" not in answer, answer
+        items = {
+            item["name"]: item for item in answer["data"]["plugin"]["configuration"]
+        }
+        assert items["welcome_delay_minutes"] == {
+            "name": "welcome_delay_minutes",
+            "label": label,
+            "helpText": help_text,
+        }
