@@ -200,8 +200,12 @@ def request_problem(schema: Any, data: Any) -> Optional[str]:
         return _over(TOO_DEEP, MAX_DEPTH)
     try:
         document = parse(query)
-    except (GraphQLSyntaxError, RecursionError):
-        return None  # the view reports the syntax error as GraphQL does
+    except GraphQLSyntaxError as exc:
+        # graphql-core's own message (line, column, the text around it), answered
+        # as every other refusal is (Saleor's view would name the exception class)
+        return exc.message
+    except RecursionError:
+        return _over(TOO_DEEP, MAX_DEPTH)
     fragments = {
         d.name.value: d
         for d in document.definitions
