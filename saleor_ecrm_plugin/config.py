@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from django.utils.translation import get_language
+
 from .ecrm_settings import GENERAL_FIELDS, EcrmSettings, parse_settings
 from .fields import (  # noqa: F401  (the names this module always offered)
     ConfigField,
@@ -46,11 +48,13 @@ __all__ = [
     "parse_configuration",
 ]
 
-#: parses kept, keyed by (registry generation, stored items); a shop has one stored
-#: configuration at a time, so a handful of entries covers every change in a run
+#: parses kept, keyed by (registry generation, language, stored items): the error
+#: messages are in the active language. A shop has one stored configuration at a
+#: time, so a handful of entries covers every change in a run
 _CACHE_SIZE = 8
 _cache: Dict[
-    Tuple[int, Tuple[Tuple[str, Any], ...]], Tuple[EcrmSettings, Dict[str, str]]
+    Tuple[int, Optional[str], Tuple[Tuple[str, Any], ...]],
+    Tuple[EcrmSettings, Dict[str, str]],
 ]
 _cache = {}
 _cache_lock = threading.Lock()
@@ -85,10 +89,11 @@ def parse_configuration(
     """Turn Saleor's stored configuration into settings, plus errors keyed by field.
 
     Missing items take their default; a bad item keeps its default in the returned
-    settings and is reported in the errors mapping (field name -> message).
+    settings and is reported in the errors mapping (field name -> message, in the
+    active language).
     """
     items = list(items or ())
-    key = (registry.generation(), _key(items))
+    key = (registry.generation(), get_language(), _key(items))
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:

@@ -21,6 +21,8 @@ from typing import (
     Type,
 )
 
+from django.utils.translation import gettext_lazy, gettext_noop
+
 from .fields import (
     ConfigField,
     ConfigValue,
@@ -57,95 +59,119 @@ class ConfiguredProgram(Protocol):
 GENERAL_FIELDS: Tuple[ConfigField, ...] = (
     ConfigField(
         "sender_name",
-        "Sender name",
-        "Name shown as the sender of every e-CRM email. Empty: the shop's name.",
+        gettext_lazy("Sender name"),
+        gettext_lazy(
+            "Name shown as the sender of every e-CRM email. Empty: the shop's name."
+        ),
         "",
         parse_text,
     ),
     ConfigField(
         "sender_email",
-        "Sender address",
-        "Address the emails come from. Empty: the shop's default sender address.",
+        gettext_lazy("Sender address"),
+        gettext_lazy(
+            "Address the emails come from. Empty: the shop's default sender address."
+        ),
         "",
         parse_optional_email,
     ),
     ConfigField(
         "reply_to",
-        "Reply-to address",
-        "Where customers' replies go. Empty: replies go to the sender address.",
+        gettext_lazy("Reply-to address"),
+        gettext_lazy(
+            "Where customers' replies go. Empty: replies go to the sender address."
+        ),
         "",
         parse_optional_email,
     ),
     ConfigField(
         "storefront_url",
-        "Storefront address",
-        "Web address of your storefront, used to build every link in the emails.",
+        gettext_lazy("Storefront address"),
+        gettext_lazy(
+            "Web address of your storefront, used to build every link in the emails."
+        ),
         "http://localhost:3000/",
         parse_https_url,
     ),
     ConfigField(
         "public_url",
-        "Public address of this Saleor server",
-        "Used for unsubscribe and preference links, e.g. https://api.shop.example/."
-        " Empty: https:// and the site domain set in Saleor.",
+        gettext_lazy("Public address of this Saleor server"),
+        gettext_lazy(
+            "Used for unsubscribe and preference links, e.g. https://api.shop.example/."
+            " Empty: https:// and the site domain set in Saleor."
+        ),
         "",
         parse_optional_url,
     ),
     ConfigField(
         "consent_mode",
-        "Marketing consent",
-        "Who may receive marketing emails: opt_in_only (people who opted in),"
-        " soft_opt_in (also customers who ordered, EU soft opt-in), or everyone.",
+        gettext_lazy("Marketing consent"),
+        gettext_lazy(
+            "Who may receive marketing emails: opt_in_only (people who opted in),"
+            " soft_opt_in (also customers who ordered, EU soft opt-in), or everyone."
+        ),
         ConsentMode.SOFT_OPT_IN,
         parse_consent_mode,
     ),
     ConfigField(
         "quiet_hours",
-        "Quiet hours",
-        "No marketing email between these hours, in the customer's time zone when"
-        " known, else the shop's: 21-8. Emails wait until the end. Empty: none.",
+        gettext_lazy("Quiet hours"),
+        gettext_lazy(
+            "No marketing email between these hours, in the customer's time zone when"
+            " known, else the shop's: 21-8. Emails wait until the end. Empty: none."
+        ),
         "21-8",
         parse_quiet_hours,
     ),
     ConfigField(
         "frequency_cap",
-        "Marketing emails per customer",
-        "At most this many marketing emails per rolling number of days, e.g. 3/7."
-        " Further emails are delayed, not dropped; cart reminders are exempt."
-        " Empty: no cap.",
+        gettext_lazy("Marketing emails per customer"),
+        gettext_lazy(
+            "At most this many marketing emails per rolling number of days, e.g. 3/7."
+            " Further emails are delayed, not dropped; cart reminders are exempt."
+            " Empty: no cap."
+        ),
         "3/7",
         parse_frequency_cap,
     ),
     ConfigField(
         "shop_timezone",
-        "Shop time zone",
-        "Time zone of the shop (e.g. Europe/Paris), used for sending hours.",
+        gettext_lazy("Shop time zone"),
+        gettext_lazy(
+            "Time zone of the shop (e.g. Europe/Paris), used for sending hours."
+        ),
         "UTC",
         parse_timezone,
     ),
     ConfigField(
         "max_attempts",
-        "Delivery attempts",
-        "How many times an email is tried when it fails temporarily (a 4xx reply"
-        " to the email, an error in its template). Time while the mail provider"
-        " is down does not count: sending pauses instead.",
+        gettext_lazy("Delivery attempts"),
+        gettext_lazy(
+            "How many times an email is tried when it fails temporarily (a 4xx reply"
+            " to the email, an error in its template). Time while the mail provider"
+            " is down does not count: sending pauses instead."
+        ),
         "5",
-        int_parser(1, 20, "attempts"),
+        int_parser(1, 20, gettext_noop("attempts")),
     ),
     ConfigField(
         "retry_hours",
-        "Retry failed deliveries for (hours)",
-        "An email still failing this long after its first failure is marked"
-        " failed, however few attempts it had (e.g. 48; 0.5 is half an hour).",
+        gettext_lazy("Retry failed deliveries for (hours)"),
+        gettext_lazy(
+            "An email still failing this long after its first failure is marked"
+            " failed, however few attempts it had (e.g. 48; 0.5 is half an hour)."
+        ),
         "48",
         hours_parser(0.1, 24 * 14),
     ),
     ConfigField(
         "retry_delay_seconds",
-        "First retry after (seconds)",
-        "Wait before the first retry; each further retry waits twice as long.",
+        gettext_lazy("First retry after (seconds)"),
+        gettext_lazy(
+            "Wait before the first retry; each further retry waits twice as long."
+        ),
         "60",
-        int_parser(1, 86400, "seconds"),
+        int_parser(1, 86400, gettext_noop("seconds")),
     ),
 )
 

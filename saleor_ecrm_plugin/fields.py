@@ -29,10 +29,13 @@ from typing import (
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from .errors import ConfigurationError
 
 ConfigValue = Union[str, bool, None]
+#: what a number counts when its field names no unit
+UNITS = gettext_noop("units")
 OptionsT = TypeVar("OptionsT", bound="ProgramOptions")
 
 
@@ -50,7 +53,9 @@ class ConfigField:
 
     ``parse`` receives the stored value (string, boolean or ``None``) and returns the
     typed value, or raises :class:`ConfigurationError` with a message a merchant can
-    act on.
+    act on, in the active language. ``label`` and ``help_text`` may be lazy
+    translations (``gettext_lazy``): they become text, in the language of the
+    dashboard's request, when Saleor's API writes them out.
     """
 
     name: str
@@ -74,7 +79,7 @@ def _text(value: ConfigValue) -> str:
 def parse_text(value: ConfigValue) -> str:
     text = _text(value)
     if len(text) > 200:
-        raise ConfigurationError("Keep this under 200 characters.")
+        raise ConfigurationError(gettext("Keep this under 200 characters."))
     return text
 
 
@@ -86,7 +91,7 @@ def parse_bool(value: ConfigValue) -> bool:
         return True
     if text in ("false", "0", "no", "off", ""):
         return False
-    raise ConfigurationError("Use true or false.")
+    raise ConfigurationError(gettext("Use true or false."))
 
 
 def parse_optional_email(value: ConfigValue) -> str:
@@ -95,7 +100,9 @@ def parse_optional_email(value: ConfigValue) -> str:
         try:
             validate_email(text)
         except ValidationError as exc:
-            raise ConfigurationError(f"'{text}' is not a valid email address.") from exc
+            raise ConfigurationError(
+                gettext("'%(value)s' is not a valid email address.") % {"value": text}
+            ) from exc
     return text
 
 
@@ -105,7 +112,10 @@ def parse_https_url(value: ConfigValue) -> str:
         URLValidator(schemes=["http", "https"])(text)
     except ValidationError as exc:
         raise ConfigurationError(
-            f"'{text}' is not a web address (expected https://shop.example/)."
+            gettext(
+                "'%(value)s' is not a web address (expected https://shop.example/)."
+            )
+            % {"value": text}
         ) from exc
     return text if text.endswith("/") else text + "/"
 
@@ -120,7 +130,8 @@ def parse_timezone(value: ConfigValue) -> str:
     text = _text(value) or "UTC"
     if text not in pytz.all_timezones_set:
         raise ConfigurationError(
-            f"'{text}' is not a time zone name (for example Europe/Paris)."
+            gettext("'%(value)s' is not a time zone name (for example Europe/Paris).")
+            % {"value": text}
         )
     return text
 
@@ -128,16 +139,30 @@ def parse_timezone(value: ConfigValue) -> str:
 def int_parser(
     minimum: int, maximum: int, unit: str = ""
 ) -> Callable[[ConfigValue], int]:
-    suffix = f" {unit}" if unit else ""
+    """A parser of whole numbers from ``minimum`` to ``maximum``; ``unit`` (in the
+    catalogue: mark it with ``gettext_noop``) is translated in its messages."""
 
     def parse_int(value: ConfigValue) -> int:
         text = _text(value)
         if not re.fullmatch(r"[+-]?\d{1,9}", text):
-            raise ConfigurationError(f"Enter a whole number of{suffix or ' units'}.")
+            raise ConfigurationError(
+                gettext("Enter a whole number of %(unit)s.")
+                % {"unit": gettext(unit or UNITS)}
+            )
         number = int(text)
         if not minimum <= number <= maximum:
+            message = (
+                gettext("Enter a number from %(minimum)s to %(maximum)s %(unit)s.")
+                if unit
+                else gettext("Enter a number from %(minimum)s to %(maximum)s.")
+            )
             raise ConfigurationError(
-                f"Enter a number from {minimum} to {maximum}{suffix}."
+                message
+                % {
+                    "minimum": minimum,
+                    "maximum": maximum,
+                    "unit": gettext(unit) if unit else "",
+                }
             )
         return number
 
@@ -149,9 +174,14 @@ def hours_parser(minimum: float, maximum: float) -> Callable[[ConfigValue], floa
         try:
             number = float(_text(value))
         except ValueError as exc:
-            raise ConfigurationError("Enter a number of hours, e.g. 48.") from exc
+            raise ConfigurationError(
+                gettext("Enter a number of hours, e.g. 48.")
+            ) from exc
         if not minimum <= number <= maximum:  # also refuses NaN
-            raise ConfigurationError(f"Enter from {minimum:g} to {maximum:g} hours.")
+            raise ConfigurationError(
+                gettext("Enter from %(minimum)s to %(maximum)s hours.")
+                % {"minimum": f"{minimum:g}", "maximum": f"{maximum:g}"}
+            )
         return number
 
     return parse_hours
@@ -164,22 +194,29 @@ def hours_list_parser(max_steps: int = 5) -> Callable[[ConfigValue], Tuple[float
         parts = [part.strip() for part in _text(value).split(",") if part.strip()]
         if not parts:
             raise ConfigurationError(
-                "Give at least one delay in hours, e.g. 2, 24, 48."
+                gettext("Give at least one delay in hours, e.g. 2, 24, 48.")
             )
         if len(parts) > max_steps:
-            raise ConfigurationError(f"At most {max_steps} steps.")
+            raise ConfigurationError(
+                ngettext(
+                    "At most %(count)s step.", "At most %(count)s steps.", max_steps
+                )
+                % {"count": max_steps}
+            )
         hours: List[float] = []
         for part in parts:
             try:
                 number = float(part)
             except ValueError as exc:
-                raise ConfigurationError(f"'{part}' is not a number of hours.") from exc
+                raise ConfigurationError(
+                    gettext("'%(value)s' is not a number of hours.") % {"value": part}
+                ) from exc
             if number != number or number <= 0 or number > 24 * 60:
                 raise ConfigurationError(
-                    "Each delay must be above 0 and at most 60 days."
+                    gettext("Each delay must be above 0 and at most 60 days.")
                 )
             if hours and number <= hours[-1]:
-                raise ConfigurationError("Delays must increase: 2, 24, 48.")
+                raise ConfigurationError(gettext("Delays must increase: 2, 24, 48."))
             hours.append(number)
         return tuple(hours)
 

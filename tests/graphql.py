@@ -10,13 +10,14 @@ from django.test import Client
 
 class ApiClient:
     """Posts GraphQL to ``/graphql/``, optionally as ``user`` (a JWT) and from a given
-    network ``address`` (the connection's ``REMOTE_ADDR``; ``forwarded_for`` adds an
-    ``X-Forwarded-For`` header, which counts only with trusted proxies configured).
+        network ``address`` (the connection's ``REMOTE_ADDR``; ``forwarded_for`` adds an
+        ``X-Forwarded-For`` header, which counts only with trusted proxies configured),
+    in the ``language`` a browser asks for (an ``Accept-Language`` header).
 
-    :meth:`post` asserts an HTTP status in ``statuses`` and returns the JSON body;
-    :meth:`response` asserts nothing and returns Django's response.
-    ``raise_request_exception=False`` turns a view's exception into the 500 answer a
-    client would get instead of raising it in the test.
+        :meth:`post` asserts an HTTP status in ``statuses`` and returns the JSON body;
+        :meth:`response` asserts nothing and returns Django's response.
+        ``raise_request_exception=False`` turns a view's exception into the 500 answer a
+        client would get instead of raising it in the test.
     """
 
     def __init__(
@@ -27,11 +28,13 @@ class ApiClient:
         statuses: Sequence[int] = (200, 400),
         raise_request_exception: bool = True,
         forwarded_for: Optional[str] = None,
+        language: Optional[str] = None,
     ) -> None:
         self.client = Client(raise_request_exception=raise_request_exception)
         self.user = user
         self.address = address
         self.forwarded_for = forwarded_for
+        self.language = language
         self.statuses = tuple(statuses)
 
     def headers(self) -> Dict[str, str]:
@@ -40,6 +43,8 @@ class ApiClient:
             headers["REMOTE_ADDR"] = self.address
         if self.forwarded_for is not None:
             headers["HTTP_X_FORWARDED_FOR"] = self.forwarded_for
+        if self.language is not None:
+            headers["HTTP_ACCEPT_LANGUAGE"] = self.language
         if self.user is not None:
             from graphql_jwt.shortcuts import get_token
 

@@ -1,7 +1,8 @@
 """What a GraphQL request must be before it is parsed, validated and run.
 
 :func:`request_problem` answers for one request's JSON (a readable message, or None
-when it may run). It refuses, each with a message a client can read:
+when it may run), in the active language (Django's ``LocaleMiddleware`` sets it
+from ``Accept-Language``). It refuses, each with a message a client can read:
 
 * a body that is not a JSON object (``null``, a number, a string...), wrong-typed
   ``query``, ``variables`` or ``operationName``, text that is not valid Unicode
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set
 
+from django.utils.translation import gettext, gettext_noop
 from graphql import parse
 from graphql.error import GraphQLSyntaxError
 from graphql.language import ast
@@ -40,26 +42,37 @@ MAX_QUERY_LENGTH = 100_000
 #: operations in one batched request (a JSON list)
 MAX_BATCH = 10
 
-NOT_AN_OBJECT = "The request must be a JSON object with a query string."
-BAD_VARIABLES = "variables must be a JSON object."
-BAD_OPERATION = "operationName must be a string."
-BAD_TEXT = "The request holds text that is not valid Unicode."
-TOO_DEEP = f"The query is nested too deeply (at most {MAX_DEPTH} levels)."
-TOO_MANY_ALIASES = f"The query uses too many aliases (at most {MAX_ALIASES})."
-TOO_COSTLY = f"The query asks for too many fields (at most {MAX_FIELDS})."
-TOO_LONG = f"The query is too long (at most {MAX_QUERY_LENGTH} characters)."
-JSON_TOO_DEEP = f"The request's JSON is nested too deeply (at most {MAX_JSON_DEPTH})."
+# messages in the catalogue, translated where returned (the request's language)
+NOT_AN_OBJECT = gettext_noop("The request must be a JSON object with a query string.")
+BAD_VARIABLES = gettext_noop("variables must be a JSON object.")
+BAD_OPERATION = gettext_noop("operationName must be a string.")
+BAD_TEXT = gettext_noop("The request holds text that is not valid Unicode.")
+TOO_DEEP = gettext_noop("The query is nested too deeply (at most %(limit)s levels).")
+TOO_MANY_ALIASES = gettext_noop("The query uses too many aliases (at most %(limit)s).")
+TOO_COSTLY = gettext_noop("The query asks for too many fields (at most %(limit)s).")
+TOO_LONG = gettext_noop("The query is too long (at most %(limit)s characters).")
+JSON_TOO_DEEP = gettext_noop(
+    "The request's JSON is nested too deeply (at most %(limit)s)."
+)
+BAD_VARIABLE = gettext_noop(
+    "Variable $%(name)s is not a valid %(type)s: send it as that JSON type."
+)
+
+
+def _over(message: str, limit: int) -> str:
+    """A limit's message in the active language."""
+    return gettext(message) % {"limit": limit}
 
 
 def _valid_text(value: Any, depth: int = 0) -> Optional[str]:
     """A problem with the strings of a JSON value (or its nesting), or None."""
     if depth > MAX_JSON_DEPTH:
-        return JSON_TOO_DEEP
+        return _over(JSON_TOO_DEEP, MAX_JSON_DEPTH)
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return BAD_TEXT
+            return gettext(BAD_TEXT)
         return None
     if isinstance(value, dict):
         items: List[Any] = [*value.keys(), *value.values()]
@@ -168,23 +181,23 @@ def _variable_fits(graphql_type: Any, value: Any) -> bool:
 def request_problem(schema: Any, data: Any) -> Optional[str]:
     """Why this request (one JSON object of a body) may not run, or None."""
     if not isinstance(data, dict):
-        return NOT_AN_OBJECT
+        return gettext(NOT_AN_OBJECT)
     query = data.get("query")
     variables = data.get("variables")
     operation_name = data.get("operationName")
     if not isinstance(query, str) or not query.strip():
-        return NOT_AN_OBJECT
+        return gettext(NOT_AN_OBJECT)
     if variables is not None and not isinstance(variables, dict):
-        return BAD_VARIABLES
+        return gettext(BAD_VARIABLES)
     if operation_name is not None and not isinstance(operation_name, str):
-        return BAD_OPERATION
+        return gettext(BAD_OPERATION)
     problem = _valid_text([query, variables, operation_name])
     if problem:
         return problem
     if len(query) > MAX_QUERY_LENGTH:
-        return TOO_LONG
+        return _over(TOO_LONG, MAX_QUERY_LENGTH)
     if _brace_depth(query) > MAX_DEPTH:
-        return TOO_DEEP
+        return _over(TOO_DEEP, MAX_DEPTH)
     try:
         document = parse(query)
     except GraphQLSyntaxError as exc:
@@ -192,7 +205,7 @@ def request_problem(schema: Any, data: Any) -> Optional[str]:
         # as every other refusal is (Saleor's view would name the exception class)
         return exc.message
     except RecursionError:
-        return TOO_DEEP
+        return _over(TOO_DEEP, MAX_DEPTH)
     fragments = {
         d.name.value: d
         for d in document.definitions
@@ -205,9 +218,9 @@ def request_problem(schema: Any, data: Any) -> Optional[str]:
     for operation in operations:
         cost.walk(operation.selection_set, set())
     if cost.fields > MAX_FIELDS:
-        return TOO_COSTLY
+        return _over(TOO_COSTLY, MAX_FIELDS)
     if cost.aliases > MAX_ALIASES:
-        return TOO_MANY_ALIASES
+        return _over(TOO_MANY_ALIASES, MAX_ALIASES)
     for operation in operations:
         if operation_name and (
             operation.name is None or operation.name.value != operation_name
@@ -221,10 +234,10 @@ def request_problem(schema: Any, data: Any) -> Optional[str]:
             if graphql_type is not None and not _variable_fits(
                 graphql_type, variables[name]
             ):
-                return (
-                    f"Variable ${name} is not a valid "
-                    f"{_type_name(definition.type)}: send it as that JSON type."
-                )
+                return gettext(BAD_VARIABLE) % {
+                    "name": name,
+                    "type": _type_name(definition.type),
+                }
     return None
 
 

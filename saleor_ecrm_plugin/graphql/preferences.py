@@ -12,6 +12,7 @@ from typing import Any, Iterator, Optional
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from graphql import GraphQLError
 
 from ..clients import client_key
@@ -110,7 +111,7 @@ def email_of(info: Any, token: Optional[str]) -> str:
         return user.email
     raise _field_error(
         "token",
-        "Sign in, or use the link from one of our emails.",
+        gettext("Sign in, or use the link from one of our emails."),
         REQUIRED,
     )
 
@@ -212,7 +213,9 @@ class EmailUnsubscribe(KeepErrorCodes, BaseMutation):
             category = read_preferences_token(token).category
         if not everything and category is None:
             raise _field_error(
-                "category", "Choose a kind of email, or everything.", REQUIRED
+                "category",
+                gettext("Choose a kind of email, or everything."),
+                REQUIRED,
             )
         with preference_errors():
             preferences = service.unsubscribe(

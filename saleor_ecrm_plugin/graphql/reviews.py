@@ -18,6 +18,7 @@ from typing import Any, Iterator, List, Optional
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from graphql import GraphQLError
 
 from ..programs.review_request import reviews as service
@@ -107,7 +108,9 @@ def _first(first: Optional[int], default: int) -> int:
     if first is None:
         return default
     if not 0 <= first <= MAX_FIRST:
-        raise GraphQLError(f"first must be between 0 and {MAX_FIRST}.")
+        raise GraphQLError(
+            gettext("first must be between 0 and %(limit)s.") % {"limit": MAX_FIRST}
+        )
     return first
 
 
@@ -132,7 +135,7 @@ class ReviewQueries(graphene.ObjectType):
     ) -> ProductReviews:
         pk = _pk_of(product_id, "Product")
         if pk is None:
-            raise GraphQLError("productId is not the ID of a product.")
+            raise GraphQLError(gettext("productId is not the ID of a product."))
         rating = service.product_rating(pk, _first(first, 10))
         return ProductReviews(
             count=rating.count,
@@ -207,7 +210,9 @@ class ReviewModerate(KeepErrorCodes, BaseMutation):
         pk = _pk_of(data["id"], REVIEW_TYPE)
         with review_errors():
             if pk is None:
-                raise ReviewError("No review has this id.", "id", service.NOT_FOUND)
+                raise ReviewError(
+                    gettext("No review has this id."), "id", service.NOT_FOUND
+                )
             review = service.moderate(pk, data["status"])
         return cls(review=to_graphql(review))
 

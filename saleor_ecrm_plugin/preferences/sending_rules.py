@@ -1,10 +1,13 @@
-"""The merchant's sending rules as typed values (no Django: config parses these)."""
+"""The merchant's sending rules as typed values (no Django but its translations:
+config parses these)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
 from typing import Optional
+
+from django.utils.translation import gettext
 
 from ..errors import ConfigurationError
 
@@ -20,8 +23,10 @@ def parse_consent_mode(value: object) -> str:
     text = str(value or "").strip().lower()
     if text not in ConsentMode.ALL:
         raise ConfigurationError(
-            "Use everyone, soft_opt_in (customers who ordered, plus opted-in people)"
-            " or opt_in_only."
+            gettext(
+                "Use everyone, soft_opt_in (customers who ordered, plus opted-in"
+                " people) or opt_in_only."
+            )
         )
     return text
 
@@ -46,9 +51,13 @@ def parse_quiet_hours(value: object) -> Optional[QuietHours]:
     try:
         start, end = (int(part) for part in parts)
     except ValueError as exc:
-        raise ConfigurationError("Give hours as start-end, e.g. 21-8.") from exc
+        raise ConfigurationError(
+            gettext("Give hours as start-end, e.g. 21-8.")
+        ) from exc
     if not (0 <= start <= 23 and 0 <= end <= 23) or start == end:
-        raise ConfigurationError("Hours go from 0 to 23, start and end differ: 21-8.")
+        raise ConfigurationError(
+            gettext("Hours go from 0 to 23, start and end differ: 21-8.")
+        )
     return QuietHours(time(start), time(end))
 
 
@@ -66,7 +75,9 @@ def parse_frequency_cap(value: object) -> Optional[FrequencyCap]:
     try:
         count, days = (int(part) for part in text.split("/"))
     except ValueError as exc:
-        raise ConfigurationError("Give emails/days, e.g. 3/7.") from exc
+        raise ConfigurationError(gettext("Give emails/days, e.g. 3/7.")) from exc
     if not (1 <= count <= 100 and 1 <= days <= 90):
-        raise ConfigurationError("From 1 to 100 emails over 1 to 90 days, e.g. 3/7.")
+        raise ConfigurationError(
+            gettext("From 1 to 100 emails over 1 to 90 days, e.g. 3/7.")
+        )
     return FrequencyCap(count, days)

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from ..errors import EcrmError
 from ..localisation import valid_time_zone
@@ -53,7 +54,8 @@ class Preferences:
     time_zone: str = ""
 
 
-INVALID_EMAIL_MESSAGE = "Enter a valid email address."
+#: in the catalogue; translated where raised (the request's language)
+INVALID_EMAIL_MESSAGE = gettext_noop("Enter a valid email address.")
 
 
 def normalise_email(email: object) -> str:
@@ -66,17 +68,17 @@ def normalise_email(email: object) -> str:
     put it in the envelope (only an international domain may change: to its
     IDNA form, the same domain)."""
     if not isinstance(email, str):
-        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email")
+        raise PreferenceError(gettext(INVALID_EMAIL_MESSAGE), "email")
     email = email.strip().lower()
     if len(email) > 254:
-        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email")
+        raise PreferenceError(gettext(INVALID_EMAIL_MESSAGE), "email")
     try:
         validate_email(email)
         envelope = sanitize_address(email, "utf-8")
     except (ValidationError, ValueError, IndexError) as exc:
-        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email") from exc
+        raise PreferenceError(gettext(INVALID_EMAIL_MESSAGE), "email") from exc
     if envelope.rpartition("@")[0] != email.rpartition("@")[0]:
-        raise PreferenceError(INVALID_EMAIL_MESSAGE, "email")
+        raise PreferenceError(gettext(INVALID_EMAIL_MESSAGE), "email")
     return email
 
 
@@ -162,14 +164,20 @@ def _check_categories(categories: Mapping[str, bool]) -> None:
         category = CATEGORIES.get(slug)
         if category is None:
             raise PreferenceError(
-                f"Unknown kind of email: {slug[:40]!r}.", "categories", "not_found"
+                gettext("Unknown kind of email: %(category)s.")
+                % {"category": repr(slug[:40])},
+                "categories",
+                "not_found",
             )
         if category.transactional and not wanted:
             raise PreferenceError(
-                f"'{category.label}' emails are always sent.", "categories", "locked"
+                gettext("'%(category)s' emails are always sent.")
+                % {"category": category.label},
+                "categories",
+                "locked",
             )
         if not isinstance(wanted, bool):
-            raise PreferenceError("Use true or false.", "categories")
+            raise PreferenceError(gettext("Use true or false."), "categories")
 
 
 def update_preferences(
@@ -187,7 +195,7 @@ def update_preferences(
     _check_categories(categories)
     if time_zone and valid_time_zone(time_zone) is None:
         raise PreferenceError(
-            "Choose a time zone such as Europe/Paris.", "timeZone", "invalid"
+            gettext("Choose a time zone such as Europe/Paris."), "timeZone", "invalid"
         )
     with transaction.atomic():
         contact = _contact_for_update(email)
@@ -235,9 +243,13 @@ def unsubscribe(email: str, category: Optional[str], source: str) -> Preferences
     if category is None:
         return update_preferences(email, marketing_opt_out=True, source=source)
     if category not in CATEGORIES:
-        raise PreferenceError("Unknown kind of email.", "category", "not_found")
+        raise PreferenceError(
+            gettext("Unknown kind of email."), "category", "not_found"
+        )
     if CATEGORIES[category].transactional:
-        raise PreferenceError("Order emails are always sent.", "category", "locked")
+        raise PreferenceError(
+            gettext("Order emails are always sent."), "category", "locked"
+        )
     return update_preferences(email, categories={category: False}, source=source)
 
 
@@ -250,7 +262,9 @@ NEWSLETTER_MAX_PER_CLIENT_HOUR = 10
 NEWSLETTER_MAX_PER_MAILBOX_HOUR = 3
 NEWSLETTER_WINDOW = timedelta(hours=1)
 RATE_LIMITED = "rate_limited"
-RATE_LIMITED_MESSAGE = "Too many sign-ups from your network; try again in an hour."
+RATE_LIMITED_MESSAGE = gettext_noop(
+    "Too many sign-ups from your network; try again in an hour."
+)
 
 
 def _limit(name: str, default: int) -> int:
@@ -284,7 +298,7 @@ def request_newsletter(email: str, source: str, client: str = "") -> bool:
                 "ECRM_NEWSLETTER_MAX_PER_CLIENT_HOUR", NEWSLETTER_MAX_PER_CLIENT_HOUR
             )
         ):
-            raise PreferenceError(RATE_LIMITED_MESSAGE, None, RATE_LIMITED)
+            raise PreferenceError(gettext(RATE_LIMITED_MESSAGE), None, RATE_LIMITED)
         mailbox = mailbox_of(email)
         local, _, domain = mailbox.rpartition("@")
         family = requests.filter(

@@ -14,12 +14,15 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext, gettext_noop
 from graphql import GraphQLError
 from saleor.graphql.views import GraphQLView
 
 from ...graphql.guard import MAX_BATCH, NOT_AN_OBJECT, request_problem
 
-UNREADABLE = "Unable to parse the request: send a JSON object with a query."
+UNREADABLE = gettext_noop(
+    "Unable to parse the request: send a JSON object with a query."
+)
 
 
 class EcrmGraphQLView(GraphQLView):
@@ -32,10 +35,10 @@ class EcrmGraphQLView(GraphQLView):
         try:
             data = self.parse_body(request)
         except (ValueError, RecursionError):  # JSON, UTF-8 and nesting errors
-            return self._refusal(UNREADABLE)
+            return self._refusal(gettext(UNREADABLE))
         entries: Any = data if isinstance(data, list) else [data]
         if isinstance(data, list) and not 0 < len(data) <= MAX_BATCH:
-            return self._refusal(NOT_AN_OBJECT)
+            return self._refusal(gettext(NOT_AN_OBJECT))
         for entry in entries:
             if request.content_type in ("multipart/form-data",):
                 break  # uploads: Saleor's own handling of its operations field

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Tuple
 
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
 from ...errors import ConfigurationError
 from ...fields import (
     ConfigField,
@@ -27,8 +29,11 @@ def parse_steps(value: ConfigValue) -> Tuple[float, ...]:
     hours = hours_list_parser(max_steps=5)(value)
     if hours[-1] > MAX_SERIES_HOURS:
         raise ConfigurationError(
-            f"The last reminder must go within {MAX_SERIES_HOURS} hours: Saleor"
-            " deletes unfinished checkouts after 30 days."
+            gettext(
+                "The last reminder must go within %(limit)s hours: Saleor deletes"
+                " unfinished checkouts after 30 days."
+            )
+            % {"limit": MAX_SERIES_HOURS}
         )
     return hours
 
@@ -38,16 +43,18 @@ def parse_cart_url(value: ConfigValue) -> str:
     names = set(re.findall(r"{(\w*)}", text))
     if "token" not in names:
         raise ConfigurationError(
-            "The address must contain {token}, e.g. {storefront}cart/{token}/."
+            gettext("The address must contain {token}, e.g. {storefront}cart/{token}/.")
         )
     unknown = names - CART_URL_FIELDS
     if unknown or text.count("{") != text.count("}"):
         raise ConfigurationError(
-            "Only {storefront} and {token} can be used in the address."
+            gettext("Only {storefront} and {token} can be used in the address.")
         )
     if not (text.startswith("{storefront}") or re.match(r"https?://", text)):
         raise ConfigurationError(
-            "Start with {storefront} or http(s)://, e.g. {storefront}cart/{token}/."
+            gettext(
+                "Start with {storefront} or http(s)://, e.g. {storefront}cart/{token}/."
+            )
         )
     return text
 
@@ -72,65 +79,77 @@ class AbandonedCheckoutOptions(ProgramOptions):
     FIELDS = (
         ConfigField(
             "abandoned_enabled",
-            "Cart reminders: on",
-            "Email customers who left items in their checkout without ordering.",
+            gettext_lazy("Cart reminders: on"),
+            gettext_lazy(
+                "Email customers who left items in their checkout without ordering."
+            ),
             False,
             parse_bool,
             FieldType.BOOLEAN,
         ),
         ConfigField(
             "abandoned_steps_hours",
-            "Cart reminders: send after (hours)",
-            "Hours of inactivity before each reminder, e.g. 2, 24, 48 for three"
-            " reminders. Activity on the checkout restarts the clock.",
+            gettext_lazy("Cart reminders: send after (hours)"),
+            gettext_lazy(
+                "Hours of inactivity before each reminder, e.g. 2, 24, 48 for three"
+                " reminders. Activity on the checkout restarts the clock."
+            ),
             "2, 24, 48",
             parse_steps,
         ),
         ConfigField(
             "abandoned_cart_url",
-            "Cart reminders: return-to-cart address",
-            "Link back to the customer's cart in your storefront. {storefront} is the"
-            " storefront address, {token} the checkout's token.",
+            gettext_lazy("Cart reminders: return-to-cart address"),
+            gettext_lazy(
+                "Link back to the customer's cart in your storefront. {storefront} is"
+                " the storefront address, {token} the checkout's token."
+            ),
             "{storefront}cart/{token}/",
             parse_cart_url,
         ),
         ConfigField(
             "abandoned_consent_mode",
-            "Cart reminders: who may receive them",
-            "everyone (any checkout with an email), soft_opt_in (customers who"
-            " ordered before and opted-in people) or opt_in_only. Empty: the"
-            " plugin-wide marketing consent setting.",
+            gettext_lazy("Cart reminders: who may receive them"),
+            gettext_lazy(
+                "everyone (any checkout with an email), soft_opt_in (customers who"
+                " ordered before and opted-in people) or opt_in_only. Empty: the"
+                " plugin-wide marketing consent setting."
+            ),
             "",
             parse_optional_consent_mode,
         ),
         ConfigField(
             "abandoned_voucher_percent",
-            "Cart reminders: discount in the last reminder (%)",
-            "A unique single-use voucher for this percentage off the order, in the"
-            " last reminder only. 0: no voucher.",
+            gettext_lazy("Cart reminders: discount in the last reminder (%)"),
+            gettext_lazy(
+                "A unique single-use voucher for this percentage off the order, in the"
+                " last reminder only. 0: no voucher."
+            ),
             "10",
-            int_parser(0, 90, "percent"),
+            int_parser(0, 90, gettext_noop("percent")),
         ),
         ConfigField(
             "abandoned_voucher_days",
-            "Cart reminders: voucher valid for (days)",
-            "Days the last reminder's voucher can be used.",
+            gettext_lazy("Cart reminders: voucher valid for (days)"),
+            gettext_lazy("Days the last reminder's voucher can be used."),
             "3",
-            int_parser(1, 365, "days"),
+            int_parser(1, 365, gettext_noop("days")),
         ),
         ConfigField(
             "abandoned_voucher_usage_limit",
-            "Cart reminders: voucher uses",
-            "How many orders can use one voucher (1: single use).",
+            gettext_lazy("Cart reminders: voucher uses"),
+            gettext_lazy("How many orders can use one voucher (1: single use)."),
             "1",
-            int_parser(1, 100, "uses"),
+            int_parser(1, 100, gettext_noop("uses")),
         ),
         ConfigField(
             "abandoned_attribution_days",
-            "Cart reminders: attribution window (days)",
-            "An order placed within this many days of a reminder counts as"
-            " recovered by it in the reports.",
+            gettext_lazy("Cart reminders: attribution window (days)"),
+            gettext_lazy(
+                "An order placed within this many days of a reminder counts as"
+                " recovered by it in the reports."
+            ),
             "7",
-            int_parser(0, 90, "days"),
+            int_parser(0, 90, gettext_noop("days")),
         ),
     )

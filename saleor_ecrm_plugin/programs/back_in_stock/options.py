@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
 from ...errors import ConfigurationError
 from ...fields import (
     ConfigField,
@@ -27,12 +29,15 @@ def parse_alerts_per_unit(value: ConfigValue) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
-        raise ConfigurationError(f"'{text}' is not a number (e.g. 2 or 1.5).") from exc
+        raise ConfigurationError(
+            gettext("'%(value)s' is not a number (e.g. 2 or 1.5).") % {"value": text}
+        ) from exc
     if not number.is_finite() or not (
         MIN_ALERTS_PER_UNIT <= number <= MAX_ALERTS_PER_UNIT
     ):
         raise ConfigurationError(
-            f"Enter a number from {MIN_ALERTS_PER_UNIT} to {MAX_ALERTS_PER_UNIT}."
+            gettext("Enter a number from %(minimum)s to %(maximum)s.")
+            % {"minimum": MIN_ALERTS_PER_UNIT, "maximum": MAX_ALERTS_PER_UNIT}
         )
     return number
 
@@ -62,51 +67,63 @@ class BackInStockRawOptions(ProgramOptions):
     FIELDS = (
         ConfigField(
             "back_in_stock_enabled",
-            "Back-in-stock alerts: on",
-            "Let customers ask to be told by email when a sold-out product is back.",
+            gettext_lazy("Back-in-stock alerts: on"),
+            gettext_lazy(
+                "Let customers ask to be told by email when a sold-out product is back."
+            ),
             True,
             parse_bool,
             FieldType.BOOLEAN,
         ),
         ConfigField(
             "back_in_stock_min_units",
-            "Back-in-stock: minimum stock before alerting",
-            "Alerts go only once at least this many units can be sold again"
-            " (stock minus units reserved by orders, all warehouses).",
+            gettext_lazy("Back-in-stock: minimum stock before alerting"),
+            gettext_lazy(
+                "Alerts go only once at least this many units can be sold again"
+                " (stock minus units reserved by orders, all warehouses)."
+            ),
             "1",
-            int_parser(1, 1_000_000, "units"),
+            int_parser(1, 1_000_000, gettext_noop("units")),
         ),
         ConfigField(
             "back_in_stock_alerts_per_unit",
-            "Back-in-stock: alerts per unit in stock",
-            "How many waiting customers are told per unit available, first come"
-            " first served: with 3 units and 2, the first 6 customers are alerted."
-            " Use 1 to alert no more people than there are units.",
+            gettext_lazy("Back-in-stock: alerts per unit in stock"),
+            gettext_lazy(
+                "How many waiting customers are told per unit available, first come"
+                " first served: with 3 units and 2, the first 6 customers are alerted."
+                " Use 1 to alert no more people than there are units."
+            ),
             "2",
             parse_alerts_per_unit,
         ),
         ConfigField(
             "back_in_stock_wave_interval_minutes",
-            "Back-in-stock: minutes between waves",
-            "If stock is left after a wave of alerts, the next customers in line are"
-            " told this many minutes later (sized to the stock left then).",
+            gettext_lazy("Back-in-stock: minutes between waves"),
+            gettext_lazy(
+                "If stock is left after a wave of alerts, the next customers in line"
+                " are told this many minutes later (sized to the stock left then)."
+            ),
             "60",
-            int_parser(1, 7 * 24 * 60, "minutes"),
+            int_parser(1, 7 * 24 * 60, gettext_noop("minutes")),
         ),
         ConfigField(
             "back_in_stock_max_per_email",
-            "Back-in-stock: open alerts per email address",
-            "Most products one email address can wait for at the same time.",
+            gettext_lazy("Back-in-stock: open alerts per email address"),
+            gettext_lazy(
+                "Most products one email address can wait for at the same time."
+            ),
             "20",
-            int_parser(1, 1000, "alerts"),
+            int_parser(1, 1000, gettext_noop("alerts")),
         ),
         ConfigField(
             "back_in_stock_max_per_client_hour",
-            "Back-in-stock: sign-ups per visitor per hour",
-            "Most alert sign-ups accepted from one network address in an hour"
-            " (against abuse).",
+            gettext_lazy("Back-in-stock: sign-ups per visitor per hour"),
+            gettext_lazy(
+                "Most alert sign-ups accepted from one network address in an hour"
+                " (against abuse)."
+            ),
             "30",
-            int_parser(1, 100_000, "sign-ups"),
+            int_parser(1, 100_000, gettext_noop("sign-ups")),
         ),
     )
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tupl
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from ...clients import client_key
 from ...context import load_context
@@ -36,6 +37,7 @@ from ...ledger import PlannedSend, plan_sends
 from ...models import ScheduledSend
 from ...preferences.models import EmailContact
 from ...preferences.service import (
+    RATE_LIMITED_MESSAGE,
     PreferenceError,
     mailbox_filter,
     mailbox_of,
@@ -121,26 +123,34 @@ def subscribe(
     raw_options = _options(settings)
     if not active or not raw_options.back_in_stock_enabled:
         raise SubscriptionError(
-            "Back-in-stock alerts are not available in this shop.", None, UNAVAILABLE
+            gettext("Back-in-stock alerts are not available in this shop."),
+            None,
+            UNAVAILABLE,
         )
     options = raw_options.typed()
     raw_email = email if email is not None else user_email
     if raw_email is None or not str(raw_email).strip():
         raise SubscriptionError(
-            "Enter an email address, or sign in.", "email", REQUIRED
+            gettext("Enter an email address, or sign in."), "email", REQUIRED
         )
     try:
         address = normalise_email(raw_email)
     except PreferenceError as exc:
         raise SubscriptionError(str(exc), "email", INVALID) from exc
     if variant_id is None:
-        raise SubscriptionError("No such product variant.", "variantId", NOT_FOUND)
+        raise SubscriptionError(
+            gettext("No such product variant."), "variantId", NOT_FOUND
+        )
     stock = host.variant_stock([variant_id]).get(variant_id)
     if stock is None or not stock.visible:
-        raise SubscriptionError("No such product variant.", "variantId", NOT_FOUND)
+        raise SubscriptionError(
+            gettext("No such product variant."), "variantId", NOT_FOUND
+        )
     if stock.in_stock:
         raise SubscriptionError(
-            "This product is in stock: it can be ordered now.", "variantId", IN_STOCK
+            gettext("This product is in stock: it can be ordered now."),
+            "variantId",
+            IN_STOCK,
         )
     now = now or timezone.now()
     client = client_hash(client_address)
@@ -155,14 +165,18 @@ def subscribe(
         )
         if open_subscriptions.filter(email=address, variant_id=variant_id).exists():
             raise SubscriptionError(
-                "This address already waits for this product.",
+                gettext("This address already waits for this product."),
                 "email",
                 ALREADY_SUBSCRIBED,
             )
         if open_subscriptions.count() >= options.max_open_per_email:
             raise SubscriptionError(
-                f"An address can wait for at most {options.max_open_per_email}"
-                " products at a time.",
+                ngettext(
+                    "An address can wait for at most %(count)s product at a time.",
+                    "An address can wait for at most %(count)s products at a time.",
+                    options.max_open_per_email,
+                )
+                % {"count": options.max_open_per_email},
                 "email",
                 RATE_LIMITED,
             )
@@ -173,7 +187,7 @@ def subscribe(
             >= options.max_per_client_per_hour
         ):
             raise SubscriptionError(
-                "Too many sign-ups from your network; try again in an hour.",
+                gettext(RATE_LIMITED_MESSAGE),
                 None,
                 RATE_LIMITED,
             )
@@ -189,7 +203,7 @@ def subscribe(
                 )
         except IntegrityError as exc:  # the same request, twice at once
             raise SubscriptionError(
-                "This address already waits for this product.",
+                gettext("This address already waits for this product."),
                 "email",
                 ALREADY_SUBSCRIBED,
             ) from exc

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
 from ...errors import ConfigurationError
 from ...fields import (
     ConfigField,
@@ -52,7 +54,10 @@ def parse_category_slugs(value: ConfigValue) -> Tuple[str, ...]:
     for slug in slugs:
         if len(slug) > 255 or not all(c.isalnum() or c in "-_" for c in slug):
             raise ConfigurationError(
-                f"'{slug}' is not a category slug (letters, digits, - and _)."
+                gettext(
+                    "'%(value)s' is not a category slug (letters, digits, - and _)."
+                )
+                % {"value": slug}
             )
     return slugs
 
@@ -66,25 +71,29 @@ class CrossSellOptions(ProgramOptions):
     FIELDS = (
         ConfigField(
             "cross_sell_enabled",
-            "Order confirmation: suggest products",
-            "Add a 'You may also like' block under the order confirmation, with"
-            " products often bought together with the order's.",
+            gettext_lazy("Order confirmation: suggest products"),
+            gettext_lazy(
+                "Add a 'You may also like' block under the order confirmation, with"
+                " products often bought together with the order's."
+            ),
             True,
             parse_bool,
             FieldType.BOOLEAN,
         ),
         ConfigField(
             "cross_sell_count",
-            "Order confirmation: products suggested",
-            "How many products the block shows (0 to 12).",
+            gettext_lazy("Order confirmation: products suggested"),
+            gettext_lazy("How many products the block shows (0 to 12)."),
             "4",
-            int_parser(0, MAX_SUGGESTIONS, "products"),
+            int_parser(0, MAX_SUGGESTIONS, gettext_noop("products")),
         ),
         ConfigField(
             "cross_sell_excluded_categories",
-            "Order confirmation: categories never suggested",
-            "Slugs of categories (with their subcategories) never suggested,"
-            " separated by commas, e.g. gift-cards, clearance.",
+            gettext_lazy("Order confirmation: categories never suggested"),
+            gettext_lazy(
+                "Slugs of categories (with their subcategories) never suggested,"
+                " separated by commas, e.g. gift-cards, clearance."
+            ),
             "",
             parse_category_slugs,
         ),

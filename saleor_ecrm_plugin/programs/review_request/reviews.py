@@ -250,11 +250,11 @@ def add_comment(claims: ReviewClaims, comment: object) -> Review:
 def moderate(review_id: Any, status: str) -> Review:
     """A staff decision: publish (``approved``) or hide (``rejected``) a review."""
     if status not in ReviewStatus.values:
-        raise ReviewError("Use pending, approved or rejected.", "status")
+        raise ReviewError(gettext("Use pending, approved or rejected."), "status")
     with transaction.atomic():
         review = Review.objects.select_for_update().filter(pk=review_id).first()
         if review is None:
-            raise ReviewError("No review has this id.", "id", NOT_FOUND)
+            raise ReviewError(gettext("No review has this id."), "id", NOT_FOUND)
         review.status = status
         review.moderated_at = timezone.now()
         review.save(update_fields=["status", "moderated_at", "updated_at"])

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
 from ...host import port as host
@@ -34,18 +35,18 @@ class WelcomeOptions(ProgramOptions):
     FIELDS = (
         ConfigField(
             "welcome_enabled",
-            "Welcome email: on",
-            "Send a welcome email to customers who create an account.",
+            gettext_lazy("Welcome email: on"),
+            gettext_lazy("Send a welcome email to customers who create an account."),
             False,
             parse_bool,
             FieldType.BOOLEAN,
         ),
         ConfigField(
             "welcome_delay_minutes",
-            "Welcome email: delay (minutes)",
-            "Minutes between account creation and the welcome email.",
+            gettext_lazy("Welcome email: delay (minutes)"),
+            gettext_lazy("Minutes between account creation and the welcome email."),
             "10",
-            int_parser(0, 7 * 24 * 60, "minutes"),
+            int_parser(0, 7 * 24 * 60, gettext_noop("minutes")),
         ),
     )
 
