@@ -121,7 +121,9 @@ from .preferences.policy import (
     postpone_until,
 )
 from .programs.registry import get_program
-from .rendering import render_send
+from .rendering import header_text, render_send
+from .segments import abtests
+from .segments.checks import segment_skip_reason
 
 if TYPE_CHECKING:
     from .ecrm_settings import EcrmSettings
@@ -432,6 +434,10 @@ class Dispatcher:
         reason = consent_skip_reason(send, program, settings, contacts)
         if reason:
             return finish_skipped(send, token, reason), None
+        # the step's segment condition, if the merchant set one (segments/)
+        reason = segment_skip_reason(send, settings.segment_conditions)
+        if reason:
+            return finish_skipped(send, token, reason), None
         if frequency_cap_applies(program, settings):
             # the cap's count, the delivery and its mark, one address at a time
             with recipient_lock(send.recipient):
@@ -469,9 +475,17 @@ class Dispatcher:
                 language = send_language(send)
                 with translation.override(language):
                     spec = program.prepare(send, settings)
+                    # an A/B test on the step: its variant's block and subject
+                    chosen = abtests.assign(send, settings.ab_tests)
+                    spec.context.update(abtests.block_context(chosen))
                     message = render_send(
                         send, spec, settings, context.shop, program, language
                     )
+                    subject = abtests.variant_subject(
+                        chosen, {"shop_name": context.shop.name, **spec.context}
+                    )
+                    if subject:
+                        message.subject = header_text(subject)
                 courier.deliver(message)
                 progress.delivered = True
         if not decision.send:

@@ -37,6 +37,9 @@ from .fields import (
     parse_text,
     parse_timezone,
 )
+from .segments.abconfig import AbTests, parse_ab_tests
+from .segments.conditions import SegmentConditions, parse_segment_conditions
+from .segments.levels import EngagementThresholds
 from .preferences.sending_rules import (
     ConsentMode,
     FrequencyCap,
@@ -173,6 +176,71 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
         "60",
         int_parser(1, 86400, gettext_noop("seconds")),
     ),
+    # --- segments and A/B tests (segments/levels.py, conditions.py, abconfig.py)
+    ConfigField(
+        "engagement_window_days",
+        gettext_lazy("Engagement: window (days)"),
+        gettext_lazy(
+            "Days of opens and clicks the engagement levels look at; an address with"
+            " no real open or click for this long is inactive (default 180)."
+        ),
+        "180",
+        int_parser(30, 730, gettext_noop("days")),
+    ),
+    ConfigField(
+        "engagement_active_open_rate",
+        gettext_lazy("Engagement: active from (% opened)"),
+        gettext_lazy(
+            "Share of the emails received in the window an address must open, and"
+            " click at least one, to be active (default 30)."
+        ),
+        "30",
+        int_parser(1, 100, gettext_noop("%")),
+    ),
+    ConfigField(
+        "engagement_super_open_rate",
+        gettext_lazy("Engagement: super-active from (% opened)"),
+        gettext_lazy(
+            "Share of the emails received an address must open to be super-active;"
+            " it must also click and buy after a click (default 80)."
+        ),
+        "80",
+        int_parser(1, 100, gettext_noop("%")),
+    ),
+    ConfigField(
+        "engagement_min_emails",
+        gettext_lazy("Engagement: emails needed for a rate"),
+        gettext_lazy(
+            "Emails an address must have received in the window before it can be"
+            " active or super-active (default 3)."
+        ),
+        "3",
+        int_parser(1, 100, gettext_noop("emails")),
+    ),
+    ConfigField(
+        "segment_conditions",
+        gettext_lazy("Segments: conditions per program step"),
+        gettext_lazy(
+            "Send a program (or one step) only to some segments, e.g."
+            " 'abandoned_checkout/step3: engagement=active,super_active;"
+            " win_back: rfm=champions,loyal'. Others are skipped (reason: segment)."
+            " Empty: everyone."
+        ),
+        "",
+        parse_segment_conditions,
+    ),
+    ConfigField(
+        "ab_tests",
+        gettext_lazy("A/B tests"),
+        gettext_lazy(
+            "A JSON list of tests, e.g. [{\"id\": \"t1\", \"program\":"
+            " \"abandoned_checkout\", \"step\": \"step1\", \"variants\":"
+            " [{\"name\": \"A\"}, {\"name\": \"B\", \"subject\": \"...\"}]}]."
+            " See the README. Empty: none."
+        ),
+        "",
+        parse_ab_tests,
+    ),
 )
 
 
@@ -192,7 +260,22 @@ class EcrmSettings:
     max_attempts: int = 5
     retry_delay_seconds: int = 60
     retry_hours: float = 48.0
+    engagement_window_days: int = 180
+    engagement_active_open_rate: int = 30
+    engagement_super_open_rate: int = 80
+    engagement_min_emails: int = 3
+    segment_conditions: SegmentConditions = field(default_factory=SegmentConditions)
+    ab_tests: AbTests = field(default_factory=AbTests)
     programs: Mapping[str, ProgramOptions] = field(default_factory=dict)
+
+    @property
+    def engagement_thresholds(self) -> EngagementThresholds:
+        return EngagementThresholds(
+            window_days=self.engagement_window_days,
+            active_open_rate=self.engagement_active_open_rate / 100,
+            super_open_rate=self.engagement_super_open_rate / 100,
+            min_emails=self.engagement_min_emails,
+        )
 
     def program(self, program_id: str) -> Mapping[str, Any]:
         """A program's options as a mapping (field name -> value), for callers that

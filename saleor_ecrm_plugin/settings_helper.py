@@ -32,6 +32,8 @@ CACHED = "django.template.loaders.cached.Loader"
 REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
 SCAN_CHECKOUTS_TASK = "saleor_ecrm_plugin.scan_abandoned_checkouts"
 BACK_IN_STOCK_TASK = "saleor_ecrm_plugin.detect_back_in_stock"
+SEGMENTS_TASK = "saleor_ecrm_plugin.recompute_segments"
+AB_TESTS_TASK = "saleor_ecrm_plugin.evaluate_ab_tests"
 #: renders every templated email, Saleor's own included, and inlines its CSS
 TEMPLATED_EMAIL_BACKEND = "saleor_ecrm_plugin.inlining.CssInliningTemplateBackend"
 
@@ -157,6 +159,9 @@ def enable_ecrm(
     }
     schedule = dict(namespace.get("CELERY_BEAT_SCHEDULE", {}))
     schedule["ecrm-dispatch-due-sends"] = _every(DISPATCH_TASK, dispatch_interval)
+    # engagement levels daily (segments/), A/B winners hourly
+    schedule["ecrm-recompute-segments"] = _every(SEGMENTS_TASK, 24 * 3600)
+    schedule["ecrm-evaluate-ab-tests"] = _every(AB_TESTS_TASK, 3600)
     for package in packages:
         for scan in _manifest(package).scans:
             schedule[scan.beat_entry] = scan_entry(scan, intervals, dispatch_interval)

@@ -21,13 +21,16 @@ from .dispatcher import Dispatcher
 from .programs.manifest import RUN_HOOK_TASK, RUN_SCAN_TASK
 from .programs.registry import all_programs, get_program
 from .recommendations.tasks import update_recommendations
+from .segments.service import judge_ab_tests, recompute_segments as recompute
 
 __all__ = [
     "detect_back_in_stock",
     "dispatch_due_sends",
+    "evaluate_ab_tests",
     "note_checkout_activity",
     "order_placed",
     "rebuild_recommendations",
+    "recompute_segments",
     "run_program_hook",
     "run_program_scan",
     "scan_abandoned_checkouts",
@@ -65,6 +68,18 @@ def order_placed(order_id: int) -> int:
     """An order committed: programs stop what it made pointless, credit emails."""
     settings = load_context().settings
     return sum(program.order_placed(settings, order_id) for program in all_programs())
+
+
+@shared_task(name="saleor_ecrm_plugin.recompute_segments", ignore_result=True)
+def recompute_segments() -> Dict[str, int]:
+    """Beat, daily: every address's engagement level, in SQL."""
+    return recompute(load_context().settings)
+
+
+@shared_task(name="saleor_ecrm_plugin.evaluate_ab_tests", ignore_result=True)
+def evaluate_ab_tests() -> Dict[str, str]:
+    """Beat, hourly: declare the A/B winners the figures allow."""
+    return judge_ab_tests(load_context().settings)
 
 
 # --- the historical names (aliases of the generic tasks) --------------------------

@@ -57,6 +57,11 @@ NEWSLETTER = Category(
     _("News and recommendations"),
     _("New products, offers and recommendations for you."),
 )
+REACTIVATION = Category(
+    "reactivation",
+    _("Offers to come back"),
+    _("An offer when we have not heard from you for a long time."),
+)
 
 CATEGORIES: Dict[str, Category] = {
     category.slug: category
@@ -67,6 +72,7 @@ CATEGORIES: Dict[str, Category] = {
         REVIEWS,
         BACK_IN_STOCK,
         NEWSLETTER,
+        REACTIVATION,
     )
 }
 

@@ -12,6 +12,11 @@ from django.db import models
 from django.utils import timezone as tz
 
 
+#: ``suppression_reason`` of list cleaning (programs/reactivation): marketing stops,
+#: and subscribing again lifts it (unlike a bounce or a complaint)
+SUNSET = "sunset"
+
+
 class NewsletterStatus(models.TextChoices):
     NONE = "none", "Not subscribed"
     PENDING = "pending", "Waiting for confirmation"
@@ -44,6 +49,8 @@ class ConsentAction(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     REQUESTED = "requested", "Requested (waiting for confirmation)"
     SUPPRESSED = "suppressed", "Suppressed by the mail provider"
+    #: a sunset suppression lifted: the customer subscribed again
+    UNSUPPRESSED = "unsuppressed", "Suppression lifted"
 
 
 class ConsentEvent(models.Model):

@@ -25,7 +25,7 @@ from ..localisation import customer_time_zone
 from ..models import ScheduledSend, SendStatus
 from ..programs.registry import all_programs
 from .categories import CATEGORIES
-from .models import EmailContact, NewsletterStatus
+from .models import SUNSET, EmailContact, NewsletterStatus
 from .sending_rules import ConsentMode, FrequencyCap
 from .service import has_recorded_consent
 
@@ -90,7 +90,11 @@ def consent_skip_reason(
     email = _normalised(send.recipient)
     contact = _contact(email, contacts)
     if contact is not None:
-        if contact.suppressed_at is not None:
+        # list cleaning (sunset) stops marketing only: what the customer asked
+        # for (a newsletter confirmation, an alert) still goes
+        if contact.suppressed_at is not None and (
+            category.marketing or contact.suppression_reason != SUNSET
+        ):
             return "suppressed"
         if contact.marketing_opt_out:
             return "unsubscribed_all"

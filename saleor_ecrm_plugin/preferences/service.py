@@ -25,7 +25,13 @@ from ..localisation import valid_time_zone
 from ..models import ChoiceValue
 from ..programs.newsletter.planning import plan_confirmation
 from .categories import CATEGORIES, NEWSLETTER, choosable
-from .models import ConsentAction, ConsentEvent, EmailContact, NewsletterStatus
+from .models import (
+    SUNSET,
+    ConsentAction,
+    ConsentEvent,
+    EmailContact,
+    NewsletterStatus,
+)
 
 MARKETING_SCOPE = "marketing"
 
@@ -223,6 +229,8 @@ def update_preferences(
             )
             _record(contact, action, MARKETING_SCOPE, source)
         contact.opted_out_categories = sorted(opted_out)
+        if marketing_opt_out is False or any(categories.values()):
+            lift_sunset(contact, source)  # an opt-in: list cleaning is over
         if time_zone is not None:
             contact.timezone = time_zone
         contact.save()
@@ -331,6 +339,8 @@ def confirm_newsletter(email: str, source: str) -> Preferences:
     email = normalise_email(email)
     with transaction.atomic():
         contact = _contact_for_update(email)
+        if lift_sunset(contact, source):
+            contact.save()
         if contact.newsletter != NewsletterStatus.CONFIRMED:
             contact.newsletter = NewsletterStatus.CONFIRMED
             opted_out = set(contact.opted_out_categories)
@@ -366,6 +376,18 @@ def has_recorded_consent(contact: EmailContact, scope: str) -> bool:
         .first()
     )
     return latest == ConsentAction.GRANTED
+
+
+def lift_sunset(contact: EmailContact, source: str) -> bool:
+    """The customer opted in again: lift a list-cleaning (``sunset``) suppression,
+    never a provider's (bounce, complaint). Records it in the consent log; the
+    caller saves the row. Returns True when it was lifted."""
+    if contact.suppressed_at is None or contact.suppression_reason != SUNSET:
+        return False
+    contact.suppressed_at = None
+    contact.suppression_reason = ""
+    _record(contact, ConsentAction.UNSUPPRESSED, MARKETING_SCOPE, source, SUNSET)
+    return True
 
 
 def suppress(email: str, reason: str, source: str) -> None:

@@ -1,0 +1,160 @@
+"""The daily recompute of every address's engagement level: one SQL statement.
+
+:func:`recompute_engagement` aggregates the ledger's sent emails and the real opens
+and clicks recorded for them (:mod:`saleor_ecrm_plugin.engagement`: Apple Mail
+Privacy Protection's opens and scanners' clicks left out) per address, applies the
+thresholds of :mod:`.levels` in a ``CASE``, and upserts the result into
+:class:`~.models.ContactEngagement` (``INSERT ... ON CONFLICT DO UPDATE``); rows of
+addresses no longer in the ledger are removed. No Python loop over the contacts:
+PostgreSQL does the whole base in one pass (``bench/segments.py``: 1M contacts).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Dict, Iterable, Optional
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from ..engagement.models import ClickConversion, EmailClick, EmailOpen, OpenProxy
+from ..models import ScheduledSend, SendStatus
+from .levels import INACTIVE, LEVELS, NEW, EngagementThresholds
+from .models import ContactEngagement
+
+_SQL = """
+WITH sent AS (
+    SELECT lower(s.recipient) AS email, s.id, s.sent_at
+    FROM {ledger} s
+    WHERE s.status = %(sent)s AND s.program = ANY(%(programs)s)
+),
+per_email AS (
+    SELECT email, min(sent_at) AS first_sent_at,
+           count(*) FILTER (WHERE sent_at >= %(since)s) AS received
+    FROM sent GROUP BY email
+),
+events AS (
+    SELECT send_id, opened_at AS at, false AS click FROM {opens}
+    WHERE proxy <> %(apple)s
+    UNION ALL
+    SELECT send_id, clicked_at, true FROM {clicks} WHERE bot_reason = ''
+),
+per_send AS (
+    SELECT send_id, max(at) AS last_at, bool_or(click) AS clicked
+    FROM events GROUP BY send_id
+),
+engaged AS (
+    SELECT s.email,
+           count(*) FILTER (WHERE s.sent_at >= %(since)s) AS opened,
+           count(*) FILTER (WHERE s.sent_at >= %(since)s AND p.clicked) AS clicked,
+           max(p.last_at) AS last_engaged_at
+    FROM per_send p JOIN sent s ON s.id = p.send_id
+    GROUP BY s.email
+),
+bought AS (
+    SELECT DISTINCT lower(s.recipient) AS email
+    FROM {conversions} c JOIN {ledger} s ON s.id = c.send_id
+    WHERE c.converted_at >= %(since)s
+),
+scored AS (
+    SELECT p.email, p.first_sent_at, p.received,
+           coalesce(e.opened, 0) AS opened, coalesce(e.clicked, 0) AS clicked,
+           e.last_engaged_at, b.email IS NOT NULL AS bought,
+           CASE
+             WHEN p.received >= %(min_emails)s
+                  AND coalesce(e.opened, 0) >= %(super_rate)s * p.received
+                  AND coalesce(e.clicked, 0) >= 1 AND b.email IS NOT NULL
+               THEN 'super_active'
+             WHEN p.received >= %(min_emails)s
+                  AND coalesce(e.opened, 0) >= %(active_rate)s * p.received
+                  AND coalesce(e.clicked, 0) >= 1
+               THEN 'active'
+             WHEN e.last_engaged_at >= %(since)s THEN 'semi_active'
+             WHEN p.first_sent_at <= %(since)s THEN 'inactive'
+             ELSE 'new'
+           END AS level
+    FROM per_email p
+    LEFT JOIN engaged e USING (email)
+    LEFT JOIN bought b USING (email)
+)
+INSERT INTO {table} AS t (email, level, received, opened, clicked,
+                          bought_after_click, first_sent_at, last_engaged_at,
+                          computed_on, level_since)
+SELECT email, level, received, opened, clicked, bought, first_sent_at,
+       last_engaged_at, %(today)s, %(today)s
+FROM scored
+ON CONFLICT (email) DO UPDATE SET
+    level = EXCLUDED.level,
+    received = EXCLUDED.received,
+    opened = EXCLUDED.opened,
+    clicked = EXCLUDED.clicked,
+    bought_after_click = EXCLUDED.bought_after_click,
+    first_sent_at = EXCLUDED.first_sent_at,
+    last_engaged_at = EXCLUDED.last_engaged_at,
+    computed_on = EXCLUDED.computed_on,
+    level_since = CASE WHEN t.level = EXCLUDED.level THEN t.level_since
+                       ELSE EXCLUDED.level_since END
+"""
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+
+
+def recompute_engagement(
+    programs: Iterable[str],
+    thresholds: EngagementThresholds,
+    now: Optional[datetime] = None,
+) -> Dict[str, int]:
+    """Recompute and store every address's level from the emails of ``programs``
+    (the non-transactional ones). Returns the number of addresses per level."""
+    now = now or timezone.now()
+    today: date = timezone.localdate(now)
+    params = {
+        "sent": str(SendStatus.SENT),
+        "programs": sorted(set(programs)),
+        "since": now - timedelta(days=thresholds.window_days),
+        "apple": str(OpenProxy.APPLE_MPP),
+        "min_emails": thresholds.min_emails,
+        "super_rate": thresholds.super_open_rate,
+        "active_rate": thresholds.active_open_rate,
+        "today": today,
+    }
+    sql = _SQL.format(
+        ledger=_table(ScheduledSend),
+        opens=_table(EmailOpen),
+        clicks=_table(EmailClick),
+        conversions=_table(ClickConversion),
+        table=_table(ContactEngagement),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ContactEngagement.objects.filter(computed_on__lt=today).delete()
+    return level_counts()
+
+
+def level_counts() -> Dict[str, int]:
+    """The number of addresses per level (every level, 0 included)."""
+    counts = dict.fromkeys(LEVELS, 0)
+    rows = (
+        ContactEngagement.objects.order_by()
+        .values_list("level")
+        .annotate(count=Count("id"))
+    )
+    for level, count in rows:
+        counts[level] = count
+    return counts
+
+
+def level_of(email: str) -> str:
+    """The stored level of ``email``; an address never computed is ``new``."""
+    level = (
+        ContactEngagement.objects.filter(email=email.strip().lower())
+        .values_list("level", flat=True)
+        .first()
+    )
+    return level or NEW
+
+
+__all__ = ["INACTIVE", "level_counts", "level_of", "recompute_engagement"]
