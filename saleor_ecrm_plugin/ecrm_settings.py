@@ -26,10 +26,12 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from .fields import (
     ConfigField,
     ConfigValue,
+    FieldType,
     OptionsT,
     ProgramOptions,
     hours_parser,
     int_parser,
+    parse_bool,
     parse_fields,
     parse_https_url,
     parse_optional_email,
@@ -176,6 +178,52 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
         "60",
         int_parser(1, 86400, gettext_noop("seconds")),
     ),
+    # engagement tracking (saleor_ecrm_plugin.engagement)
+    ConfigField(
+        "track_clicks",
+        gettext_lazy("Track clicks"),
+        gettext_lazy(
+            "Links in marketing emails go through this server, which records the"
+            " click and sends the customer on at once. Unsubscribe and preference"
+            " links are never tracked."
+        ),
+        True,
+        parse_bool,
+        FieldType.BOOLEAN,
+    ),
+    ConfigField(
+        "track_transactional_clicks",
+        gettext_lazy("Track clicks in transactional emails"),
+        gettext_lazy(
+            "Also track the links of transactional emails (e.g. the order"
+            " confirmation's suggestions)."
+        ),
+        False,
+        parse_bool,
+        FieldType.BOOLEAN,
+    ),
+    ConfigField(
+        "track_opens",
+        gettext_lazy("Track opens"),
+        gettext_lazy(
+            "Add an invisible image to each tracked email to count opens. Opens by"
+            " Apple Mail Privacy Protection are counted apart. In the EU, this may"
+            " need the customer's consent: off by default."
+        ),
+        False,
+        parse_bool,
+        FieldType.BOOLEAN,
+    ),
+    ConfigField(
+        "click_attribution_days",
+        gettext_lazy("Attribution by click (days)"),
+        gettext_lazy(
+            "An order is credited to the last email its customer clicked within this"
+            " many days before ordering (clicks by link scanners excluded). 0: none."
+        ),
+        "5",
+        int_parser(0, 90, gettext_noop("days")),
+    ),
     # --- segments and A/B tests (segments/levels.py, conditions.py, abconfig.py)
     ConfigField(
         "engagement_window_days",
@@ -260,6 +308,10 @@ class EcrmSettings:
     max_attempts: int = 5
     retry_delay_seconds: int = 60
     retry_hours: float = 48.0
+    track_clicks: bool = True
+    track_transactional_clicks: bool = False
+    track_opens: bool = False
+    click_attribution_days: int = 5
     engagement_window_days: int = 180
     engagement_active_open_rate: int = 30
     engagement_super_open_rate: int = 80

@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import translation
 
+from .engagement.tracking import track_send
 from .errors import RenderingError
 from .inlining import AUDIENCE_KEY, CssInliningTemplateBackend
 from .localisation import send_language
@@ -99,7 +100,8 @@ def _render(
         "Message-ID": message_id_for(send, settings.sender_email or shop.sender_email),
         "X-Ecrm-Program": f"{send.program}/{send.step}",
     }
-    if not CATEGORIES[program.category].transactional:
+    transactional = CATEGORIES[program.category].transactional
+    if not transactional:
         links = unsubscribe_headers_and_context(
             settings, shop, send.recipient, program.category, language
         )
@@ -123,4 +125,6 @@ def _render(
     message.subject = header_text(message.subject)
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
+    # links through the click redirect, after the CSS inlining
+    track_send(message, send.pk, settings, shop, transactional)
     return message

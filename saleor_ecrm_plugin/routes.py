@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf.urls import url
 
+from .engagement import views as engagement_views
 from .preferences import views
 from .programs.review_request import views as review_views
 
@@ -31,5 +32,11 @@ ecrm_patterns = [
         r"^review/(?P<token>[^/]{1,600})/comment/$",
         review_views.review_comment,
         name="review-comment",
+    ),
+    url(r"^c/(?P<token>[^/]{1,4000})$", engagement_views.click, name="click"),
+    url(
+        r"^o/(?P<token>[^/]{1,600})\.gif$",
+        engagement_views.open_pixel,
+        name="open",
     ),
 ]

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from .context import load_context
 from .dispatcher import Dispatcher
+from .engagement.attribution import credit_last_click
 from .programs.manifest import RUN_HOOK_TASK, RUN_SCAN_TASK
 from .programs.registry import all_programs, get_program
 from .recommendations.tasks import update_recommendations
@@ -67,7 +68,10 @@ def run_program_hook(program_id: str, hook: str, *args: Any) -> Any:
 def order_placed(order_id: int) -> int:
     """An order committed: programs stop what it made pointless, credit emails."""
     settings = load_context().settings
-    return sum(program.order_placed(settings, order_id) for program in all_programs())
+    credited = sum(
+        program.order_placed(settings, order_id) for program in all_programs()
+    )
+    return credited + credit_last_click(settings, order_id)
 
 
 @shared_task(name="saleor_ecrm_plugin.recompute_segments", ignore_result=True)

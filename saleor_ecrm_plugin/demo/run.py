@@ -46,6 +46,8 @@ PLUGIN_SETTINGS = {
     "review_request_enabled": "true",
     "review_incentive_enabled": "true",
     "back_in_stock_enabled": "true",
+    # engagement: clicks are tracked by default; opens are a merchant's choice
+    "track_opens": "true",
 }
 
 
@@ -373,6 +375,15 @@ def _report(since: datetime, sink: SmtpSink, gallery: EmailGallery) -> bool:
     tallies = tally_ledger(since)
     print("\nReport (tables saleor_ecrm_scheduledsend and saleor_ecrm_conversion):")
     for line in format_table(tallies):
+        print(f"  {line}")
+    from ..engagement.report import engagement_by_program, format_engagement
+
+    print(
+        "\nEngagement (saleor_ecrm_emailopen, _emailclick, _clickconversion): opens"
+        " by privacy proxies and clicks by link scanners apart; orders by click"
+        " (last email clicked within 5 days) apart from influenced (sent before)"
+    )
+    for line in format_engagement(engagement_by_program(since)):
         print(f"  {line}")
     ecrm = [message for message in sink.messages if message.program]
     problems = check_against_sink(tallies, sink.messages, since)

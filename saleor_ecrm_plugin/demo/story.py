@@ -27,6 +27,9 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from .shop_api import ApiError, GraphQLClient, staff_client
+
+#: the demo shoppers' browser
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 from .smtp_sink import ReceivedEmail, SmtpSink
 
 DOMAIN = "demo.example"
@@ -578,6 +581,7 @@ class Story:
             program, _, step = (message.program or "").partition("/")
             [recipient] = message.rcpt_tos or [""]
             shopper = self.shoppers.get(recipient)
+            self.maybe_open(message)
             if program == "abandoned_checkout" and shopper is not None:
                 self.clock.advance(timedelta(minutes=3))
                 self.after_reminder(shopper, step, message)
@@ -614,6 +618,8 @@ class Story:
             return
         wanted = {"returns_1": "step1", "returns_2": "step2", "returns_3": "step3"}
         if wanted.get(shopper.plan) == step:
+            # back to the cart through the email's link (the click redirect)
+            self.get(self.link(message, "localhost:3000"))
             code = ""
             if step == "step3":
                 match = re.search(
@@ -649,17 +655,43 @@ class Story:
 
     @staticmethod
     def link(message: ReceivedEmail, containing: str) -> str:
-        for url in re.findall(r'href="([^"]+)"', message.html):
+        """The first link of ``message`` to a target containing ``containing`` (a
+        tracked link's target is read from its signed token)."""
+        from ..engagement.tracking import read_click_token
+
+        for url in re.findall(r'<a href="([^"]+)"', message.html):
             url = url.replace("&amp;", "&")
-            if containing in url:
+            target = url
+            if "/ecrm/c/" in url:
+                target = read_click_token(urlsplit(url).path.rsplit("/", 1)[1]).url
+            if containing in target:
                 return url
         raise RuntimeError(f"no link with {containing!r} in {message.subject!r}")
 
-    def get(self, url: str) -> str:
-        parts = urlsplit(url)
-        response = self.visitor._client.get(
-            parts.path + ("?" + parts.query if parts.query else "")
+    def maybe_open(self, message: ReceivedEmail) -> None:
+        """Most emails are opened, a third of them in Apple Mail (its privacy
+        proxy fetches the pixel at delivery, opened or not)."""
+        pixel = re.search(r'<img src="(https?://[^"]+/ecrm/o/[^"]+)"', message.html)
+        if pixel is None or self.rng.random() < 0.25:
+            return
+        agent = BROWSER if self.rng.random() < 0.67 else "Mozilla/5.0"
+        self.visitor._client.get(
+            urlsplit(pixel.group(1)).path, HTTP_USER_AGENT=agent
         )
+
+    def get(self, url: str) -> str:
+        """A page of this server, following its redirects (a tracked link's);
+        a redirect to the storefront (not running in the demo) ends there."""
+        for _hop in range(3):
+            parts = urlsplit(url)
+            response = self.visitor._client.get(
+                parts.path + ("?" + parts.query if parts.query else ""),
+                HTTP_USER_AGENT=BROWSER,
+            )
+            location = response.get("Location", "")
+            if response.status_code != 302 or "/ecrm/" not in location:
+                break
+            url = location
         return response.content.decode("utf-8", "replace")
 
     def post(self, url: str, data: Dict[str, str]) -> None:
