@@ -121,7 +121,7 @@ from .preferences.policy import (
     postpone_until,
 )
 from .programs.registry import get_program
-from .rendering import header_text, render_send
+from .rendering import render_send
 from .segments import abtests
 from .segments.checks import segment_skip_reason
 
@@ -481,11 +481,7 @@ class Dispatcher:
                     message = render_send(
                         send, spec, settings, context.shop, program, language
                     )
-                    subject = abtests.variant_subject(
-                        chosen, {"shop_name": context.shop.name, **spec.context}
-                    )
-                    if subject:
-                        message.subject = header_text(subject)
+                    abtests.apply_variant(message, chosen, context.shop.name, spec)
                 courier.deliver(message)
                 progress.delivered = True
         if not decision.send:

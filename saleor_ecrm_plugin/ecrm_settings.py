@@ -39,9 +39,6 @@ from .fields import (
     parse_text,
     parse_timezone,
 )
-from .segments.abconfig import AbTests, parse_ab_tests
-from .segments.conditions import SegmentConditions, parse_segment_conditions
-from .segments.levels import EngagementThresholds
 from .preferences.sending_rules import (
     ConsentMode,
     FrequencyCap,
@@ -50,6 +47,9 @@ from .preferences.sending_rules import (
     parse_frequency_cap,
     parse_quiet_hours,
 )
+from .segments.abconfig import AbTests, parse_ab_tests
+from .segments.conditions import SegmentConditions, parse_segment_conditions
+from .segments.levels import EngagementThresholds
 
 
 class ConfiguredProgram(Protocol):
@@ -281,9 +281,9 @@ GENERAL_FIELDS: Tuple[ConfigField, ...] = (
         "ab_tests",
         gettext_lazy("A/B tests"),
         gettext_lazy(
-            "A JSON list of tests, e.g. [{\"id\": \"t1\", \"program\":"
-            " \"abandoned_checkout\", \"step\": \"step1\", \"variants\":"
-            " [{\"name\": \"A\"}, {\"name\": \"B\", \"subject\": \"...\"}]}]."
+            'A JSON list of tests, e.g. [{"id": "t1", "program":'
+            ' "abandoned_checkout", "step": "step1", "variants":'
+            ' [{"name": "A"}, {"name": "B", "subject": "..."}]}].'
             " See the README. Empty: none."
         ),
         "",

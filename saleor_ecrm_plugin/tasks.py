@@ -22,7 +22,8 @@ from .engagement.attribution import credit_last_click
 from .programs.manifest import RUN_HOOK_TASK, RUN_SCAN_TASK
 from .programs.registry import all_programs, get_program
 from .recommendations.tasks import update_recommendations
-from .segments.service import judge_ab_tests, recompute_segments as recompute
+from .segments.service import judge_ab_tests
+from .segments.service import recompute_segments as recompute
 
 __all__ = [
     "detect_back_in_stock",

@@ -275,6 +275,29 @@ class SampleDigestCase(ProgramCase):
         )
 
 
+class ReactivationCase(ProgramCase):
+    """An address sent an email 200 days ago, never opened: inactive."""
+
+    program_id = "reactivation"
+    config = {"reactivation_enabled": True, "consent_mode": "everyone"}
+
+    def setup(self) -> None:
+        from tests.segment_history import days_ago, sent_email
+
+        self.old_email = sent_email(self.recipient, days_ago(200))
+
+    def plan(self) -> None:
+        from saleor_ecrm_plugin.segments.service import recompute_segments
+
+        recompute_segments(self.settings)
+        self.program.daily_run(self.settings)
+
+    def refuse(self) -> None:
+        from tests.segment_history import opened
+
+        opened(self.old_email, after=timezone.now() - self.old_email.sent_at)
+
+
 CASES: Dict[str, Callable[[], ProgramCase]] = {
     case.program_id: case
     for case in (
@@ -289,6 +312,7 @@ CASES: Dict[str, Callable[[], ProgramCase]] = {
         PromoCase,
         FragileCase,
         SampleDigestCase,
+        ReactivationCase,
     )
 }
 

@@ -11,7 +11,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone as tz
 
-
 #: ``suppression_reason`` of list cleaning (programs/reactivation): marketing stops,
 #: and subscribing again lifts it (unlike a bounce or a complaint)
 SUNSET = "sunset"

@@ -107,8 +107,10 @@ def parse_ab_tests(value: object) -> AbTests:
         metric = _text(item, "metric", 16) or "click_rate"
         if not _ID.match(test_id) or not program or not step:
             raise _invalid(
-                gettext("Each A/B test needs an id (letters, digits, - or _),"
-                        " a program and a step.")
+                gettext(
+                    "Each A/B test needs an id (letters, digits, - or _),"
+                    " a program and a step."
+                )
             )
         if metric not in METRICS:
             raise _invalid(

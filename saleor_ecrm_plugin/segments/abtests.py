@@ -29,7 +29,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from django.db import connection, transaction
 from django.template import Context, Engine
@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from ..engagement.models import ClickConversion, EmailClick, EmailOpen, OpenProxy
 from ..models import ScheduledSend, SendStatus
+from ..rendering import header_text
 from .abconfig import (
     MIN_RECIPIENTS_PER_VARIANT,
     MIN_WIN_PROBABILITY,
@@ -46,6 +47,11 @@ from .abconfig import (
 )
 from .bayes import probability_b_beats_a
 from .models import AbAssignment, AbTestState, AbTestStatus
+
+if TYPE_CHECKING:
+    from django.core.mail import EmailMessage
+
+    from ..programs.base import EmailSpec
 
 #: emails per variant after which a test without a winner is inconclusive
 INCONCLUSIVE_AFTER = 20 * MIN_RECIPIENTS_PER_VARIANT
@@ -63,7 +69,7 @@ class Chosen:
 
 def variant_index(test_id: str, email: str, count: int) -> int:
     """The deterministic variant of ``email`` in ``test_id`` (0 .. count - 1)."""
-    digest = hashlib.sha256(f"{test_id}:{email.strip().lower()}".encode("utf-8"))
+    digest = hashlib.sha256(f"{test_id}:{email.strip().lower()}".encode())
     return int(digest.hexdigest()[:16], 16) % count
 
 
@@ -114,6 +120,19 @@ def variant_subject(chosen: Optional[Chosen], context: Mapping[str, Any]) -> str
         return ""
     template = _subject_engine.from_string(chosen.variant.subject)
     return template.render(Context(dict(context), autoescape=False)).strip()
+
+
+def apply_variant(
+    message: EmailMessage, chosen: Optional[Chosen], shop_name: str, spec: EmailSpec
+) -> None:
+    """Give a rendered email its variant's subject (if any) and an
+    ``X-Ecrm-Variant: <test>/<variant>`` header."""
+    if chosen is None:
+        return
+    subject = variant_subject(chosen, {"shop_name": shop_name, **spec.context})
+    if subject:
+        message.subject = header_text(subject)
+    message.extra_headers["X-Ecrm-Variant"] = f"{chosen.test.id}/{chosen.variant.name}"
 
 
 @dataclass(frozen=True)
@@ -174,8 +193,11 @@ def results(test: AbTest) -> List[VariantResult]:
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            {"apple": str(OpenProxy.APPLE_MPP), "sent": str(SendStatus.SENT),
-             "test": test.id},
+            {
+                "apple": str(OpenProxy.APPLE_MPP),
+                "sent": str(SendStatus.SENT),
+                "test": test.id,
+            },
         )
         rows = {row[0]: row for row in cursor.fetchall()}
     out = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from .conditions import SEGMENT_SKIP_REASON
 from ..rfm.scoring import group_of_email as rfm_group_of
+from .conditions import SEGMENT_SKIP_REASON
 from .engagement import level_of
 
 if TYPE_CHECKING:

@@ -59,7 +59,9 @@ class AbAssignment(models.Model):
     winner)."""
 
     send = models.OneToOneField(
-        "saleor_ecrm.ScheduledSend", related_name="ab_assignment", on_delete=models.CASCADE
+        "saleor_ecrm.ScheduledSend",
+        related_name="ab_assignment",
+        on_delete=models.CASCADE,
     )
     test_id = models.CharField(max_length=64)
     variant = models.CharField(max_length=32)

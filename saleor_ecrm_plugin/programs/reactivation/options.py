@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from ...fields import ConfigField, FieldType, ProgramOptions, int_parser, parse_bool
-from ...fields import parse_text
+from ...fields import (
+    ConfigField,
+    FieldType,
+    ProgramOptions,
+    int_parser,
+    parse_bool,
+    parse_text,
+)
 
 PROGRAM_ID = "reactivation"
 
@@ -38,7 +44,7 @@ class ReactivationOptions(ProgramOptions):
         ConfigField(
             "reactivation_subject",
             gettext_lazy("Reactivation: subject"),
-            gettext_lazy("The email's subject. Empty: \"We miss you at <shop>\"."),
+            gettext_lazy('The email\'s subject. Empty: "We miss you at <shop>".'),
             "",
             parse_text,
         ),

@@ -31,10 +31,10 @@ from django.utils import timezone
 
 from ...engagement.models import EmailClick, EmailOpen, OpenProxy
 from ...host import port as host
-from ..base import EmailSpec, Program
-from ..decision import SEND, Decision, skip
 from ...segments.engagement import level_of
 from ...segments.levels import INACTIVE
+from ..base import EmailSpec, Program
+from ..decision import SEND, Decision, skip
 from .options import PROGRAM_ID, ReactivationOptions
 from .sunset import plan_reactivations, sunset_unresponsive
 
