@@ -58,6 +58,17 @@ NEWSLETTER = Category(
     _("New products, offers and recommendations for you."),
 )
 
+WIN_BACK = Category(
+    "win_back",
+    _("We miss you"),
+    _("A word, and sometimes an offer, when you have not ordered for a while."),
+)
+AFFINITY = Category(
+    "affinity",
+    _("Ideas to go with your purchases"),
+    _("Products from other categories that go with what you bought."),
+)
+
 CATEGORIES: Dict[str, Category] = {
     category.slug: category
     for category in (
@@ -67,6 +78,8 @@ CATEGORIES: Dict[str, Category] = {
         REVIEWS,
         BACK_IN_STOCK,
         NEWSLETTER,
+        WIN_BACK,
+        AFFINITY,
     )
 }
 
