@@ -172,7 +172,9 @@ class DeliveryBreaker(models.Model):
 # models of the other parts of the plugin, so that Django finds them
 from .engagement import models as engagement_models  # noqa: E402,F401
 from .preferences.models import ConsentEvent, EmailContact  # noqa: E402,F401
+from .programs.affinity import models as affinity_models  # noqa: E402,F401
 from .programs.back_in_stock import models as back_in_stock_models  # noqa: E402,F401
 from .programs.review_request import models as review_models  # noqa: E402,F401
 from .recommendations import models as recommendation_models  # noqa: E402,F401
+from .rfm import models as rfm_models  # noqa: E402,F401
 from .segments import models as segment_models  # noqa: E402,F401

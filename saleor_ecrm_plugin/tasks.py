@@ -22,6 +22,7 @@ from .engagement.attribution import credit_last_click
 from .programs.manifest import RUN_HOOK_TASK, RUN_SCAN_TASK
 from .programs.registry import all_programs, get_program
 from .recommendations.tasks import update_recommendations
+from .rfm.scoring import recompute_rfm_scores as recompute_scores
 from .segments.service import judge_ab_tests
 from .segments.service import recompute_segments as recompute
 
@@ -32,6 +33,7 @@ __all__ = [
     "note_checkout_activity",
     "order_placed",
     "rebuild_recommendations",
+    "recompute_rfm_scores",
     "recompute_segments",
     "run_program_hook",
     "run_program_scan",
@@ -117,3 +119,11 @@ def rebuild_recommendations() -> Mapping[str, int]:
     return get_program("cross_sell").run_scan(
         "rebuild_recommendations", load_context().settings
     )
+
+
+@shared_task(name="saleor_ecrm_plugin.recompute_rfm_scores", ignore_result=True)
+def recompute_rfm_scores() -> Mapping[str, int]:
+    """Beat, daily: every contact's RFM scores and group, from the orders."""
+    if not load_context().active:
+        return {}
+    return {"contacts": recompute_scores().contacts}

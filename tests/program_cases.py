@@ -206,6 +206,51 @@ class BackInStockCase(ProgramCase):
         self._stock(0)
 
 
+class WinBackCase(ProgramCase):
+    program_id = "win_back"
+    config = {"win_back_enabled": True}
+
+    def setup(self) -> None:
+        from tests.purchase_history import order_days_ago
+
+        self.lamp = make_product("Camp Lamp")
+        order_days_ago([self.lamp], self.recipient, 91)
+
+    def plan(self) -> None:
+        self.program.run_scan("plan_win_backs", self.settings)
+
+    def refuse(self) -> None:
+        make_order([self.lamp], email=self.recipient)
+
+
+class AffinityCase(ProgramCase):
+    program_id = "affinity"
+    config = {"affinity_enabled": True, "affinity_min_customers": "2"}
+
+    def setup(self) -> None:
+        from tests.factories import make_category
+        from tests.purchase_history import order_days_ago
+
+        furniture = make_category("Garden furniture")
+        tools = make_category("Garden tools")
+        chair = make_product("Garden Chair", category=furniture)
+        spade = make_product("Spade", category=tools)
+        for n in range(3):
+            order_days_ago([chair, spade], f"gardener{n}@example.org", 100)
+        order_days_ago([make_product("Novel")], "reader@example.org", 100)
+        self.order = order_days_ago([chair], self.recipient, 21.1)
+
+    def plan(self) -> None:
+        from saleor_ecrm_plugin.models import ScanCursor
+
+        self.program.run_scan("plan_suggestions", self.settings)
+        # planning again reads the same orders: the cursor starts over
+        ScanCursor.objects.filter(name="affinity_orders").delete()
+
+    def refuse(self) -> None:
+        type(self.order).objects.filter(pk=self.order.pk).update(status="canceled")
+
+
 class CrossSellCase(ProgramCase):
     program_id = "cross_sell"
     plans_sends = False  # Saleor's own task sends the order confirmation
@@ -307,6 +352,8 @@ CASES: Dict[str, Callable[[], ProgramCase]] = {
         ReviewRequestCase,
         ReviewThankYouCase,
         BackInStockCase,
+        WinBackCase,
+        AffinityCase,
         CrossSellCase,
         PingCase,
         PromoCase,

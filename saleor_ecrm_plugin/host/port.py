@@ -354,6 +354,47 @@ class Host(ABC):
     def checkout_cart(self, token: str, storefront_url: str) -> Optional[Cart]:
         """The lines of a checkout as an email shows them, priced as now."""
 
+    # lifecycle programs (win-back, affinity, RFM scores)
+    @abstractmethod
+    def write_purchase_totals(self, table: str) -> int:
+        """Insert into the plugin's (temporary) ``table`` one row
+        ``(email, last_order_at, orders, revenue)`` per address (lower-cased) with a
+        counted order (not a draft, not cancelled): its last order's time, its number
+        of orders, the sum of their gross totals. One set-based statement; returns
+        the number of rows."""
+
+    @abstractmethod
+    def write_purchased_categories(self, table: str) -> int:
+        """Insert into the plugin's (temporary) ``table`` one row
+        ``(email, category_id)`` per address and category of a product it bought
+        in a counted order (distinct). One statement; returns the number of rows."""
+
+    @abstractmethod
+    def orders_placed_between(
+        self, start: datetime, end: datetime
+    ) -> List[Tuple[str, str, datetime]]:
+        """``(order id, email, created)`` of the counted orders created in
+        ``[start, end)``, oldest first (a day's orders: bounded by the shop's
+        daily volume, not by its customer base)."""
+
+    @abstractmethod
+    def email_product_ids(self, email: str) -> List[int]:
+        """Distinct ids of the products this address ever bought (counted orders)."""
+
+    @abstractmethod
+    def product_ids_in_categories(
+        self, category_ids: Iterable[int], exclude: Iterable[int], limit: int
+    ) -> List[int]:
+        """Up to ``limit`` ids of published products of these categories, not in
+        ``exclude``, bestsellers first (by counted order lines), then by id."""
+
+    @abstractmethod
+    def issue_free_shipping_voucher(
+        self, reference: str, prefix: str, valid_days: int, now: datetime
+    ) -> IssuedVoucher:
+        """A single-use voucher for free shipping (100 % off shipping); the same
+        one again for the same ``reference``."""
+
     # locks
     @abstractmethod
     def lock_checkout_and_email(self, token: str, email: str) -> None:
@@ -532,3 +573,33 @@ def checkout_cart(token: str, storefront_url: str) -> Optional[Cart]:
 
 def lock_checkout_and_email(token: str, email: str) -> None:
     current().lock_checkout_and_email(token, email)
+
+
+def write_purchase_totals(table: str) -> int:
+    return current().write_purchase_totals(table)
+
+
+def write_purchased_categories(table: str) -> int:
+    return current().write_purchased_categories(table)
+
+
+def orders_placed_between(
+    start: datetime, end: datetime
+) -> List[Tuple[str, str, datetime]]:
+    return current().orders_placed_between(start, end)
+
+
+def email_product_ids(email: str) -> List[int]:
+    return current().email_product_ids(email)
+
+
+def product_ids_in_categories(
+    category_ids: Iterable[int], exclude: Iterable[int], limit: int
+) -> List[int]:
+    return current().product_ids_in_categories(category_ids, exclude, limit)
+
+
+def issue_free_shipping_voucher(
+    reference: str, prefix: str, valid_days: int, now: datetime
+) -> IssuedVoucher:
+    return current().issue_free_shipping_voucher(reference, prefix, valid_days, now)

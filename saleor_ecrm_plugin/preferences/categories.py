@@ -63,6 +63,17 @@ REACTIVATION = Category(
     _("An offer when we have not heard from you for a long time."),
 )
 
+WIN_BACK = Category(
+    "win_back",
+    _("We miss you"),
+    _("A word, and sometimes an offer, when you have not ordered for a while."),
+)
+AFFINITY = Category(
+    "affinity",
+    _("Ideas to go with your purchases"),
+    _("Products from other categories that go with what you bought."),
+)
+
 CATEGORIES: Dict[str, Category] = {
     category.slug: category
     for category in (
@@ -72,6 +83,8 @@ CATEGORIES: Dict[str, Category] = {
         REVIEWS,
         BACK_IN_STOCK,
         NEWSLETTER,
+        WIN_BACK,
+        AFFINITY,
         REACTIVATION,
     )
 }

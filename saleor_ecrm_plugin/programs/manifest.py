@@ -25,6 +25,8 @@ SHIPPED_PROGRAMS = (
     "saleor_ecrm_plugin.programs.review_request",
     "saleor_ecrm_plugin.programs.welcome",
     "saleor_ecrm_plugin.programs.back_in_stock",
+    "saleor_ecrm_plugin.programs.win_back",
+    "saleor_ecrm_plugin.programs.affinity",
     "saleor_ecrm_plugin.programs.reactivation",
 )
 

@@ -27,7 +27,16 @@ from ..port import (
     VariantCard,
     VariantStock,
 )
-from . import catalogue, checkouts, customers, locks, orders, shop, vouchers
+from . import (
+    catalogue,
+    checkouts,
+    customers,
+    lifecycle,
+    locks,
+    orders,
+    shop,
+    vouchers,
+)
 
 
 class Saleor210Host(Host):
@@ -138,6 +147,32 @@ class Saleor210Host(Host):
 
     def lock_checkout_and_email(self, token: str, email: str) -> None:
         return locks.lock_checkout_and_email(token, email)
+
+    def write_purchase_totals(self, table: str) -> int:
+        return lifecycle.write_purchase_totals(table)
+
+    def write_purchased_categories(self, table: str) -> int:
+        return lifecycle.write_purchased_categories(table)
+
+    def orders_placed_between(
+        self, start: datetime, end: datetime
+    ) -> List[Tuple[str, str, datetime]]:
+        return lifecycle.orders_placed_between(start, end)
+
+    def email_product_ids(self, email: str) -> List[int]:
+        return lifecycle.email_product_ids(email)
+
+    def product_ids_in_categories(
+        self, category_ids: Iterable[int], exclude: Iterable[int], limit: int
+    ) -> List[int]:
+        return lifecycle.product_ids_in_categories(category_ids, exclude, limit)
+
+    def issue_free_shipping_voucher(
+        self, reference: str, prefix: str, valid_days: int, now: datetime
+    ) -> IssuedVoucher:
+        return vouchers.issue_single_use_voucher(
+            reference, prefix, 100, valid_days, now, free_shipping=True
+        )
 
 
 HOST = Saleor210Host()
