@@ -10,8 +10,10 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("saleor_ecrm", "0011_consent_request_index"),
-        # merged into this branch: its SQL reads the click and open events
+        # merged into this branch: its SQL reads the click and open events (clicks)
+        # and the RFM scores (life2)
         ("saleor_ecrm", "0014_engagement_events"),
+        ("saleor_ecrm", "0013_lifecycle_b"),
     ]
 
     operations = [
