@@ -127,13 +127,16 @@ def test_a_sunset_address_comes_back_when_it_subscribes_again(shop, smtp_server)
     Dispatcher(threads=1).run()
     smtp_server.wait_for(3)
     assert daily(31)["sunset"] == 3
-    smtp_server.messages.clear()
 
     # the newsletter's double opt-in: its confirmation still reaches a sunset
     # address (the customer asked for it), and confirming lifts the sunset
     assert service.request_newsletter(SLEEPY, "test")
     assert Dispatcher(threads=1).run().sent == 1
-    [confirmation] = smtp_server.wait_for(1)
+    [confirmation] = [
+        message
+        for message in smtp_server.wait_for(4)
+        if message.message["X-Ecrm-Program"].startswith("newsletter")
+    ]
     assert confirmation.rcpt_tos == [SLEEPY]
     assert confirmation.message["X-Ecrm-Program"] == "newsletter_confirmation/confirm"
     service.confirm_newsletter(SLEEPY, "double_opt_in")
