@@ -10,7 +10,7 @@ from django.utils import timezone
 from saleor_ecrm_plugin.context import load_context
 from saleor_ecrm_plugin.models import ScheduledSend
 from saleor_ecrm_plugin.segments.engagement import level_counts, level_of
-from saleor_ecrm_plugin.segments.models import ContactEngagement
+from saleor_ecrm_plugin.segments.models import ContactEngagement, EngagementRun
 from saleor_ecrm_plugin.segments.service import recompute_segments
 from tests.configuration import configure_plugin
 from tests.segment_history import (
@@ -144,8 +144,11 @@ def test_a_recompute_keeps_the_date_a_level_began_and_drops_old_addresses(shop):
     semi = ContactEngagement.objects.get(email="semi@example.org")
     assert semi.level == "active"
     assert semi.level_since == timezone.localdate()
+    # super@'s figures did not change: its row was not rewritten
     kept = ContactEngagement.objects.get(email="super@example.org")
     assert kept.level_since == timezone.localdate(earlier)
-    assert kept.computed_on == timezone.localdate()
+    assert kept.computed_on == timezone.localdate(earlier)
+    run = EngagementRun.objects.latest("computed_at")
+    assert (run.removed, run.levels["active"]) == (1, 4)
     assert not ContactEngagement.objects.filter(email="fresh@example.org").exists()
     assert sum(level_counts().values()) == len(EXPECTED) - 1

@@ -1,6 +1,7 @@
 # Engagement levels per contact, A/B tests' state and assignments (segments/), and
 # the consent log's "suppression lifted" action (list cleaning, programs/reactivation).
 
+import django.contrib.postgres.fields.jsonb
 import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
@@ -36,6 +37,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="contactengagement",
             index=models.Index(fields=["level"], name="ecrm_engagement_level_idx"),
+        ),
+        migrations.CreateModel(
+            name="EngagementRun",
+            fields=[
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("computed_at", models.DateTimeField()),
+                ("written", models.PositiveIntegerField()),
+                ("removed", models.PositiveIntegerField()),
+                ("levels", django.contrib.postgres.fields.jsonb.JSONField(default=dict)),
+            ],
         ),
         migrations.CreateModel(
             name="AbTestState",

@@ -21,81 +21,91 @@ from django.utils import timezone
 from ..engagement.models import ClickConversion, EmailClick, EmailOpen, OpenProxy
 from ..models import ScheduledSend, SendStatus
 from .levels import INACTIVE, LEVELS, NEW, EngagementThresholds
-from .models import ContactEngagement
+from .models import ContactEngagement, EngagementRun
 
 _SQL = """
-WITH sent AS (
-    SELECT lower(s.recipient) AS email, s.id, s.sent_at
-    FROM {ledger} s
-    WHERE s.status = %(sent)s AND s.program = ANY(%(programs)s)
-),
-per_email AS (
-    SELECT email, min(sent_at) AS first_sent_at,
-           count(*) FILTER (WHERE sent_at >= %(since)s) AS received
-    FROM sent GROUP BY email
-),
-events AS (
-    SELECT send_id, opened_at AS at, false AS click FROM {opens}
+WITH events AS (
+    SELECT send_id, opened_at AS at, 'o' AS kind FROM {opens}
     WHERE proxy <> %(apple)s
     UNION ALL
-    SELECT send_id, clicked_at, true FROM {clicks} WHERE bot_reason = ''
+    SELECT send_id, clicked_at, 'c' FROM {clicks} WHERE bot_reason = ''
+    UNION ALL
+    SELECT send_id, converted_at, 'b' FROM {conversions}
+    WHERE converted_at >= %(since)s
 ),
 per_send AS (
-    SELECT send_id, max(at) AS last_at, bool_or(click) AS clicked
+    SELECT send_id,
+           max(at) FILTER (WHERE kind <> 'b') AS last_at,
+           bool_or(kind <> 'b') AS engaged,
+           bool_or(kind = 'c') AS clicked,
+           bool_or(kind = 'b') AS bought
     FROM events GROUP BY send_id
 ),
-engaged AS (
-    SELECT s.email,
-           count(*) FILTER (WHERE s.sent_at >= %(since)s) AS opened,
+per_email AS (
+    SELECT lower(s.recipient) AS email,
+           min(s.sent_at) AS first_sent_at,
+           count(*) FILTER (WHERE s.sent_at >= %(since)s) AS received,
+           count(*) FILTER (WHERE s.sent_at >= %(since)s AND p.engaged) AS opened,
            count(*) FILTER (WHERE s.sent_at >= %(since)s AND p.clicked) AS clicked,
-           max(p.last_at) AS last_engaged_at
-    FROM per_send p JOIN sent s ON s.id = p.send_id
-    GROUP BY s.email
-),
-bought AS (
-    SELECT DISTINCT lower(s.recipient) AS email
-    FROM {conversions} c JOIN {ledger} s ON s.id = c.send_id
-    WHERE c.converted_at >= %(since)s
+           max(p.last_at) AS last_engaged_at,
+           coalesce(bool_or(p.bought), false) AS bought
+    FROM {ledger} s LEFT JOIN per_send p ON p.send_id = s.id
+    WHERE s.status = %(sent)s AND s.program = ANY(%(programs)s)
+    GROUP BY lower(s.recipient)
 ),
 scored AS (
-    SELECT p.email, p.first_sent_at, p.received,
-           coalesce(e.opened, 0) AS opened, coalesce(e.clicked, 0) AS clicked,
-           e.last_engaged_at, b.email IS NOT NULL AS bought,
+    SELECT *,
            CASE
-             WHEN p.received >= %(min_emails)s
-                  AND coalesce(e.opened, 0) >= %(super_rate)s * p.received
-                  AND coalesce(e.clicked, 0) >= 1 AND b.email IS NOT NULL
+             WHEN received >= %(min_emails)s AND opened >= %(super_rate)s * received
+                  AND clicked >= 1 AND bought
                THEN 'super_active'
-             WHEN p.received >= %(min_emails)s
-                  AND coalesce(e.opened, 0) >= %(active_rate)s * p.received
-                  AND coalesce(e.clicked, 0) >= 1
+             WHEN received >= %(min_emails)s AND opened >= %(active_rate)s * received
+                  AND clicked >= 1
                THEN 'active'
-             WHEN e.last_engaged_at >= %(since)s THEN 'semi_active'
-             WHEN p.first_sent_at <= %(since)s THEN 'inactive'
+             WHEN last_engaged_at >= %(since)s THEN 'semi_active'
+             WHEN first_sent_at <= %(since)s THEN 'inactive'
              ELSE 'new'
            END AS level
-    FROM per_email p
-    LEFT JOIN engaged e USING (email)
-    LEFT JOIN bought b USING (email)
+    FROM per_email
+),
+upserted AS (
+    INSERT INTO {table} AS t (email, level, received, opened, clicked,
+                              bought_after_click, first_sent_at, last_engaged_at,
+                              computed_on, level_since)
+    SELECT email, level, received, opened, clicked, bought, first_sent_at,
+           last_engaged_at, %(today)s, %(today)s
+    FROM scored
+    ON CONFLICT (email) DO UPDATE SET
+        level = EXCLUDED.level,
+        received = EXCLUDED.received,
+        opened = EXCLUDED.opened,
+        clicked = EXCLUDED.clicked,
+        bought_after_click = EXCLUDED.bought_after_click,
+        first_sent_at = EXCLUDED.first_sent_at,
+        last_engaged_at = EXCLUDED.last_engaged_at,
+        computed_on = EXCLUDED.computed_on,
+        level_since = CASE WHEN t.level = EXCLUDED.level THEN t.level_since
+                           ELSE EXCLUDED.level_since END
+    -- a row whose figures did not change is not rewritten (most of them, daily)
+    WHERE (t.level, t.received, t.opened, t.clicked, t.bought_after_click,
+           t.first_sent_at, t.last_engaged_at)
+          IS DISTINCT FROM
+          (EXCLUDED.level, EXCLUDED.received, EXCLUDED.opened, EXCLUDED.clicked,
+           EXCLUDED.bought_after_click, EXCLUDED.first_sent_at,
+           EXCLUDED.last_engaged_at)
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM {table} AS t
+    WHERE NOT EXISTS (SELECT 1 FROM scored WHERE scored.email = t.email)
+    RETURNING 1
 )
-INSERT INTO {table} AS t (email, level, received, opened, clicked,
-                          bought_after_click, first_sent_at, last_engaged_at,
-                          computed_on, level_since)
-SELECT email, level, received, opened, clicked, bought, first_sent_at,
-       last_engaged_at, %(today)s, %(today)s
-FROM scored
-ON CONFLICT (email) DO UPDATE SET
-    level = EXCLUDED.level,
-    received = EXCLUDED.received,
-    opened = EXCLUDED.opened,
-    clicked = EXCLUDED.clicked,
-    bought_after_click = EXCLUDED.bought_after_click,
-    first_sent_at = EXCLUDED.first_sent_at,
-    last_engaged_at = EXCLUDED.last_engaged_at,
-    computed_on = EXCLUDED.computed_on,
-    level_since = CASE WHEN t.level = EXCLUDED.level THEN t.level_since
-                       ELSE EXCLUDED.level_since END
+SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM removed)
 """
+
+#: memory PostgreSQL may use per sort or hash of the recompute (``SET LOCAL``): the
+#: whole base's aggregates then stay out of temporary files (bench/segments.py)
+WORK_MEM = "64MB"
 
 
 def _table(model: type) -> str:
@@ -129,9 +139,14 @@ def recompute_engagement(
         table=_table(ContactEngagement),
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(sql, params)
-        ContactEngagement.objects.filter(computed_on__lt=today).delete()
-    return level_counts()
+        written, removed = cursor.fetchone()
+        counts = level_counts()
+        EngagementRun.objects.create(
+            computed_at=now, written=written, removed=removed, levels=counts
+        )
+    return counts
 
 
 def level_counts() -> Dict[str, int]:

@@ -3,6 +3,7 @@ and which variant each email carried."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import JSONField
 from django.db import models
 from django.utils import timezone
 
@@ -11,7 +12,10 @@ from .levels import LEVELS
 
 class ContactEngagement(models.Model):
     """An address's engagement level, as the last daily recompute found it
-    (:mod:`.engagement`). Written only by that set-based statement."""
+    (:mod:`.engagement`). Written only by that set-based statement, and only when
+    its figures changed: ``computed_on`` is the day they were computed (the level
+    holds until the next run that finds them different; :class:`EngagementRun`
+    says when the last run was), ``level_since`` the day the level began."""
 
     email = models.CharField(max_length=254, unique=True)  # lower case
     level = models.CharField(max_length=16, choices=[(v, v) for v in LEVELS])
@@ -27,6 +31,16 @@ class ContactEngagement(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["level"], name="ecrm_engagement_level_idx")]
+
+
+class EngagementRun(models.Model):
+    """One daily recompute: when, how many rows it wrote or removed, and the
+    number of addresses per level it left."""
+
+    computed_at = models.DateTimeField()
+    written = models.PositiveIntegerField()
+    removed = models.PositiveIntegerField()
+    levels = JSONField(default=dict)
 
 
 class AbTestStatus(models.TextChoices):
