@@ -48,6 +48,12 @@ PLUGIN_SETTINGS = {
     "back_in_stock_enabled": "true",
     # engagement: clicks are tracked by default; opens are a merchant's choice
     "track_opens": "true",
+    # an A/B test on the first cart reminder's subject (segments/abconfig.py)
+    "ab_tests": (
+        '[{"id": "cart-subject", "program": "abandoned_checkout", "step": "step1",'
+        ' "variants": [{"name": "A"}, {"name": "B", "subject":'
+        ' "Still thinking it over? Your cart at {{ shop_name }} is saved"}]}]'
+    ),
 }
 
 
@@ -384,6 +390,15 @@ def _report(since: datetime, sink: SmtpSink, gallery: EmailGallery) -> bool:
         " (last email clicked within 5 days) apart from influenced (sent before)"
     )
     for line in format_engagement(engagement_by_program(since)):
+        print(f"  {line}")
+    from ..context import load_context
+    from ..segments.report import format_segments
+
+    print(
+        "\nSegments (saleor_ecrm_contactengagement, recomputed now as the daily task"
+        " does) and A/B tests (winner: >= 500 emails per variant and >= 95 %)"
+    )
+    for line in format_segments(load_context().settings):
         print(f"  {line}")
     ecrm = [message for message in sink.messages if message.program]
     problems = check_against_sink(tallies, sink.messages, since)

@@ -7,8 +7,8 @@ Beta(1 + s, 1 + n - s). For two variants A and B the probability
 (it always is here), a finite sum of ``alpha_B`` terms (Evan Miller, "Formulas for
 Bayesian A/B Testing", 2015; derived from the Beta integral):
 
-    P(p_B > p_A) = sum_{i=0}^{alpha_B - 1}
-        B(alpha_A + i, beta_A + beta_B) / ((beta_B + i) B(1 + i, beta_B) B(alpha_A, beta_A))
+    P(p_B > p_A) = sum_{i=0}^{alpha_B - 1} B(alpha_A + i, beta_A + beta_B)
+                   / ((beta_B + i) B(1 + i, beta_B) B(alpha_A, beta_A))
 
 Each term is computed in logarithms (``math.lgamma``), so counts in the hundreds of
 thousands neither overflow nor underflow; the sum has at most ``s_B + 1`` terms.

@@ -2,7 +2,8 @@
 cleaning for those who still do not react.
 
 Trigger: the daily scan :meth:`ReactivationProgram.daily_run` (beat, from the
-manifest), after the engagement recompute (task ``saleor_ecrm_plugin.recompute_segments``):
+manifest), after the engagement recompute (task
+``saleor_ecrm_plugin.recompute_segments``):
 
 1. **List cleaning first** (:func:`.sunset.sunset_unresponsive`): an address whose
    reactivation email went out ``reactivation_sunset_days`` (default 30) ago with no
