@@ -83,7 +83,7 @@ def test_inactives_get_the_reactivation_email_then_the_silent_are_sunset(
     assert email.message["X-Ecrm-Program"] == "reactivation/offer"
     assert "Free delivery on your next order" in email.text
     assert "Free delivery on your next order" in email.html
-    assert "20% off your next order" in email.text
+    assert "Welcome back: 20% off your next order" in email.text
     assert "    BACK" in email.text  # the single-use code
     assert str(email.message["List-Unsubscribe"]).strip().startswith("<http")
     assert email.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
