@@ -188,11 +188,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"segment recompute bench; load average at start: {load}", flush=True)
     setup_django(DEFAULT_DATABASE_URL)
-    from django.db import connection
+    from saleor_ecrm_plugin.segments.engagement import WORK_MEM as work_mem
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        work_mem = cursor.fetchone()[0]
     reset()
     results = {}
     for size in sizes:
@@ -212,7 +209,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 f"  {name:10s}: {run['seconds']:6.2f} s,"
                 f" peak RSS {run['rss_mb']:.0f} MB"
                 f" (this process), PostgreSQL temp files {run['temp_mb']:.0f} MB"
-                f" (work_mem {work_mem})",
+                f" (the run's work_mem {work_mem})",
                 flush=True,
             )
         levels = {
