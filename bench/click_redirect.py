@@ -140,9 +140,7 @@ def tokens(n: int, rng: random.Random) -> List[str]:
         link = rng.randrange(LINKS)
         out.append(
             make_click_token(
-                ClickClaims(
-                    send_id, link, LINKS, f"https://shop.example.com/p/{link}/"
-                )
+                ClickClaims(send_id, link, LINKS, f"https://shop.example.com/p/{link}/")
             )
         )
     return out
@@ -199,7 +197,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     click95, static95 = (percentile(times[k], 0.95) for k in ("click", "static"))
     click50, static50 = (percentile(times[k], 0.5) for k in ("click", "static"))
     print(
-        f"ratio click/static: p50 x{click50 / static50:.1f}, p95 x{click95 / static95:.1f}"
+        f"ratio click/static: p50 x{click50 / static50:.1f},"
+        f" p95 x{click95 / static95:.1f}"
     )
     print(
         f"target click p95 <= 5 ms: {'met' if click95 <= 5 else 'NOT met'}"
