@@ -1,5 +1,5 @@
-"""The rewriting of a rendered email's links (:mod:`saleor_ecrm_plugin.engagement.tracking`),
-on documents a template could produce: what changes, and that nothing else does."""
+"""The rewriting of a rendered email's links (``engagement.tracking``), on documents
+a template could produce: what changes, and that nothing else does."""
 
 from __future__ import annotations
 
