@@ -112,8 +112,12 @@ def reminder(shop, smtp_server: SmtpServer, api_client) -> Dict[str, object]:
     return {"send": send, "received": received, "checkout": checkout}
 
 
+def hidden(style: str) -> bool:
+    return "display:none" in style.replace(" ", "")
+
+
 def visible_links(received) -> List[str]:
-    return [href for href, style in parse(received.html).anchors if "none" not in style]
+    return [href for href, style in parse(received.html).anchors if not hidden(style)]
 
 
 def tracked(received) -> List[str]:
@@ -136,28 +140,29 @@ def test_every_link_of_a_received_email_redirects_to_its_target(reminder):
         for href in untracked
     ), untracked
     # the one-click unsubscribe header is untouched: the footer's link, not tracked
-    header = received.message["List-Unsubscribe"].strip("<>")
+    header = received.message["List-Unsubscribe"].strip(" <>")
     assert header.startswith(PUBLIC + "/ecrm/unsubscribe/") and header in links
     assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     targets = {}
+    followed = 0
     for href in tracked(received):
         response = follow(href)
         assert response.status_code == 302, href
         targets[href] = response["Location"]
+        followed += 1
     assert cart in targets.values()
     assert all(t.startswith("https://shop.example.com/") for t in targets.values())
     # the plain part's links are the same redirects
-    text_links = [w for w in text.split() if w.startswith(PUBLIC + "/ecrm/")]
-    assert any("/ecrm/c/" in w for w in text_links)
+    text_links = [w for w in text.split() if w.startswith(PUBLIC + "/ecrm/c/")]
+    assert text_links
     for word in text_links:
-        if "/ecrm/c/" in word:
-            assert follow(word.rstrip(".,)>")).status_code == 302
+        response = follow(word.rstrip(".,)>"))
+        assert response.status_code == 302 and response["Location"] in targets.values()
+        followed += 1
     # each click recorded with what it is for: the link, its agent, a keyed hash
     clicks = EmailClick.objects.filter(send=send)
-    assert clicks.count() == len(targets) + len(
-        [w for w in text_links if "/ecrm/c/" in w]
-    )
+    assert clicks.count() == followed
     first = clicks.order_by("id").first()
     assert first.url in targets.values() and first.user_agent == BROWSER
     assert len(first.client_key) == 64 and "127.0.0.1" not in first.client_key
@@ -220,7 +225,7 @@ def test_each_scanner_pattern_is_flagged_and_kept(reminder, pattern):
     if pattern == BotReason.HEAD:
         response = follow(first, method="head")
     elif pattern == BotReason.HONEYPOT:
-        [trap] = [href for href, style in parse(received.html).anchors if "none" in style]
+        [trap] = [href for href, style in parse(received.html).anchors if hidden(style)]
         assert "/ecrm/c/" in trap
         response = follow(trap)
     elif pattern == BotReason.SCANNER_AGENT:

@@ -27,10 +27,10 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from .shop_api import ApiError, GraphQLClient, staff_client
+from .smtp_sink import ReceivedEmail, SmtpSink
 
 #: the demo shoppers' browser
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-from .smtp_sink import ReceivedEmail, SmtpSink
 
 DOMAIN = "demo.example"
 DAYS = 14
@@ -675,9 +675,7 @@ class Story:
         if pixel is None or self.rng.random() < 0.25:
             return
         agent = BROWSER if self.rng.random() < 0.67 else "Mozilla/5.0"
-        self.visitor._client.get(
-            urlsplit(pixel.group(1)).path, HTTP_USER_AGENT=agent
-        )
+        self.visitor._client.get(urlsplit(pixel.group(1)).path, HTTP_USER_AGENT=agent)
 
     def get(self, url: str) -> str:
         """A page of this server, following its redirects (a tracked link's);

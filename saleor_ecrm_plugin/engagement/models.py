@@ -85,7 +85,9 @@ class EmailOpen(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["send", "opened_at"], name="ecrm_open_send_idx"),
-            models.Index(fields=["recipient", "opened_at"], name="ecrm_open_recipient_idx"),
+            models.Index(
+                fields=["recipient", "opened_at"], name="ecrm_open_recipient_idx"
+            ),
         ]
 
 
@@ -97,7 +99,9 @@ class ClickConversion(models.Model):
 
     order_id = models.CharField(max_length=64, unique=True)
     send = models.ForeignKey(
-        "saleor_ecrm.ScheduledSend", related_name="click_conversions", on_delete=models.CASCADE
+        "saleor_ecrm.ScheduledSend",
+        related_name="click_conversions",
+        on_delete=models.CASCADE,
     )
     click = models.ForeignKey(
         EmailClick, related_name="conversions", on_delete=models.CASCADE

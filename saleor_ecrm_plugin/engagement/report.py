@@ -17,7 +17,7 @@ from typing import Dict, List
 from django.db.models import Count, Q, Sum
 
 from ..models import Conversion
-from .models import BotReason, ClickConversion, EmailClick, EmailOpen, OpenProxy
+from .models import ClickConversion, EmailClick, EmailOpen, OpenProxy
 
 
 @dataclass
@@ -133,7 +133,3 @@ def format_engagement(rows: Dict[str, ProgramEngagement]) -> List[str]:
         ).rstrip()
         for cells in [header, *table]
     ]
-
-
-#: the scanner patterns a report may list, in the order it lists them
-BOT_REASONS = [reason.value for reason in BotReason]

@@ -28,6 +28,7 @@ import ipaddress
 from datetime import datetime
 from typing import Optional
 
+from ..models import ChoiceValue
 from .models import BotReason, OpenProxy
 
 #: a click this soon after the email was delivered is a gateway's scan
@@ -88,7 +89,7 @@ def click_bot_reason(
     user_agent: str,
     sent_at: Optional[datetime],
     clicked_at: datetime,
-) -> str:
+) -> ChoiceValue:
     """The first scanner pattern one click matches on its own, "" for none (the
     ``all_links`` pattern needs the email's other clicks: :mod:`.events`)."""
     if method == "HEAD":
@@ -102,7 +103,7 @@ def click_bot_reason(
     return ""
 
 
-def open_proxy(user_agent: str, address: Optional[str]) -> str:
+def open_proxy(user_agent: str, address: Optional[str]) -> ChoiceValue:
     """Which proxy fetched a pixel ("" for the reader's own client)."""
     if user_agent.strip() == APPLE_PROXY_AGENT or _in_apple_network(address):
         return OpenProxy.APPLE_MPP

@@ -19,6 +19,7 @@ pixel before ``</body>``.
 from __future__ import annotations
 
 import html
+import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
@@ -27,6 +28,7 @@ from django.core import signing
 from django.core.mail import EmailMessage
 from django.urls import reverse
 
+from ..errors import EcrmError
 from ..preferences.links import public_base_url, token_path
 
 if TYPE_CHECKING:
@@ -46,7 +48,7 @@ _TRAILING = ">)]}\"'.,;:!?"
 _LEADING = "<([{\"'"
 
 
-class InvalidTrackingToken(ValueError):
+class InvalidTrackingToken(EcrmError, ValueError):
     """A redirect or pixel token that is altered, forged, expired or not ours."""
 
 
@@ -106,10 +108,9 @@ def _load(token: str, salt: str) -> dict:
         raise InvalidTrackingToken("no token")
     try:
         payload = signing.loads(token, salt=salt, max_age=CLICK_MAX_AGE)
-    except (signing.BadSignature, ValueError, UnicodeError) as exc:
-        # zlib.error is a subclass of Exception only: a forged compressed body
-        raise InvalidTrackingToken(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - zlib.error, binascii.Error
+    except (signing.BadSignature, ValueError, zlib.error) as exc:
+        # ValueError: bad base64 (binascii.Error), JSON or UTF-8 under a genuine
+        # signature of another salt's format; zlib.error: a forged compressed body
         raise InvalidTrackingToken(type(exc).__name__) from exc
     if not isinstance(payload, dict):
         raise InvalidTrackingToken("not a mapping")
@@ -291,9 +292,7 @@ def track_message(
     through the redirect of ``base`` (the public address, no trailing slash); with
     ``opens``, add the pixel. Returns the number of tracked links."""
     table = LinkTable(send_id, base, untracked_prefixes(base))
-    pixel = (
-        base + token_path("ecrm:open", make_open_token(send_id)) if opens else None
-    )
+    pixel = base + token_path("ecrm:open", make_open_token(send_id)) if opens else None
     alternatives = list(getattr(message, "alternatives", []) or [])
     html_body = getattr(message, "content_subtype", "plain") == "html"
     if not html_body:
