@@ -11,6 +11,7 @@ from django.utils import timezone
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import Conversion, ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.registry import get_program
+from saleor_ecrm_plugin.recommendations import rebuild_model
 from tests.configuration import configure_plugin
 from tests.factories import make_category, make_product
 from tests.purchase_history import order_days_ago, orders_over_time
@@ -47,6 +48,7 @@ def test_each_step_goes_to_those_who_crossed_it_with_its_offer(shop, smtp_server
     order_days_ago([tent], "old@example.org", 120)
     order_days_ago([tent], "back@example.org", 92)
     order_days_ago([tent], "back@example.org", 10)
+    rebuild_model()  # the daily "bought together" model
 
     counts = run_scan()
 
@@ -112,6 +114,7 @@ def test_an_order_after_planning_cancels_the_step(shop, smtp_server):
         subject_type="last_order",
         subject_id="later",
         due_at=timezone.now() + timedelta(days=90),
+        next_attempt_at=timezone.now() + timedelta(days=90),
         idempotency_key="win_back:later:bob",
         payload={"days": 180},
     )
