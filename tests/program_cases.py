@@ -237,7 +237,9 @@ class AffinityCase(ProgramCase):
         spade = make_product("Spade", category=tools)
         for n in range(3):
             order_days_ago([chair, spade], f"gardener{n}@example.org", 100)
-        order_days_ago([make_product("Novel")], "reader@example.org", 100)
+        novel = make_product("Novel", category=make_category("Books"))
+        for n in range(3):
+            order_days_ago([novel], f"reader{n}@example.org", 100)
         self.order = order_days_ago([chair], self.recipient, 21.1)
 
     def plan(self) -> None:
