@@ -103,7 +103,10 @@ def test_the_email_suggests_the_related_category_minus_what_was_bought(
 
     assert counts["planned"] == 1 and counts["model_rebuilt"] == 1
     send = ScheduledSend.objects.get(program="affinity")
-    assert (send.recipient, send.subject_id) == ("tess@example.org", str(table_order.pk))
+    assert (send.recipient, send.subject_id) == (
+        "tess@example.org",
+        str(table_order.pk),
+    )
     assert scan()["planned"] == 0  # the cursor moved on
 
     assert Dispatcher().run().sent == 1

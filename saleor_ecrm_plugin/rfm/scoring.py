@@ -1,7 +1,7 @@
 """RFM scores: the daily recompute (set-based SQL) and the questions programs ask.
 
-:func:`recompute_rfm_scores` asks the host to write one row of purchase totals per
-address into a temporary table (:func:`saleor_ecrm_plugin.host.port.write_purchase_totals`),
+:func:`recompute_rfm_scores` asks the host to write one row of purchase totals
+per address into a temporary table (``host.write_purchase_totals``),
 then scores every address in one ``INSERT ... SELECT`` with window functions:
 
 * the score of a dimension is its quintile among the shop's buyers,
@@ -152,8 +152,6 @@ def is_vip(email: str, rule: VipRule) -> bool:
 def group_counts() -> Dict[str, int]:
     """Contacts per group, every group listed (0 when empty), best group first."""
     counts = dict(
-        RfmScore.objects.order_by()
-        .values_list("group")
-        .annotate(n=Count("id"))
+        RfmScore.objects.order_by().values_list("group").annotate(n=Count("id"))
     )
     return {group: int(counts.get(group, 0)) for group in GROUPS}
