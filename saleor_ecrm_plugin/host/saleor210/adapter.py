@@ -31,7 +31,7 @@ from . import (
     catalogue,
     checkouts,
     customers,
-    lifecycle,
+    purchase_history,
     locks,
     orders,
     shop,
@@ -149,23 +149,23 @@ class Saleor210Host(Host):
         return locks.lock_checkout_and_email(token, email)
 
     def write_purchase_totals(self, table: str) -> int:
-        return lifecycle.write_purchase_totals(table)
+        return purchase_history.write_purchase_totals(table)
 
     def write_purchased_categories(self, table: str) -> int:
-        return lifecycle.write_purchased_categories(table)
+        return purchase_history.write_purchased_categories(table)
 
     def orders_placed_between(
         self, start: datetime, end: datetime
     ) -> List[Tuple[str, str, datetime]]:
-        return lifecycle.orders_placed_between(start, end)
+        return purchase_history.orders_placed_between(start, end)
 
     def email_product_ids(self, email: str) -> List[int]:
-        return lifecycle.email_product_ids(email)
+        return purchase_history.email_product_ids(email)
 
     def product_ids_in_categories(
         self, category_ids: Iterable[int], exclude: Iterable[int], limit: int
     ) -> List[int]:
-        return lifecycle.product_ids_in_categories(category_ids, exclude, limit)
+        return purchase_history.product_ids_in_categories(category_ids, exclude, limit)
 
     def issue_free_shipping_voucher(
         self, reference: str, prefix: str, valid_days: int, now: datetime
