@@ -90,6 +90,10 @@ def _connect(dbname: str = "postgres"):
     return connection
 
 
+#: an empty shop, migrated once: every template starts as a copy of it
+MIGRATED = "ecrm_hist_migrated"
+
+
 def template_name(customers: int) -> str:
     return f"ecrm_hist_{customers}"
 
@@ -255,31 +259,32 @@ def write_catalogue(cursor, names: Sequence[str]) -> None:
         """
         INSERT INTO product_productvariant
             (sku, name, product_id, track_inventory, weight, metadata,
-             private_metadata, cost_price_amount, currency, price_amount)
-        SELECT 'SKU-' || id, '', id, true, NULL, '{}', '{}', NULL, 'USD',
-               price_amount
+             private_metadata, cost_price_amount, currency)
+        SELECT 'SKU-' || id, '', id, true, NULL, '{}', '{}', NULL, 'USD'
         FROM product_product
         """
     )
     cursor.execute(
         """
+        WITH address AS (
+            INSERT INTO account_address
+                (first_name, last_name, company_name, street_address_1,
+                 street_address_2, city, city_area, postal_code, country,
+                 country_area, phone)
+            VALUES ('', '', 'History', '1 Main St', '', 'Boston', '', '02110',
+                    'US', 'MA', '')
+            RETURNING id
+        )
         INSERT INTO warehouse_warehouse
             (id, name, slug, company_name, email, address_id)
-        SELECT gen_random_uuid(), 'History', 'history', 'History', '', a.id
-        FROM (INSERT INTO account_address
-                  (first_name, last_name, company_name, street_address_1,
-                   street_address_2, city, city_area, postal_code, country,
-                   country_area, phone)
-              VALUES ('', '', 'History', '1 Main St', '', 'Boston', '', '02110',
-                      'US', 'MA', '')
-              RETURNING id) a
+        SELECT gen_random_uuid(), 'History', 'history', 'History', '', id
+        FROM address
         """
     )
     cursor.execute(
         """
-        INSERT INTO warehouse_stock (warehouse_id, product_variant_id, quantity,
-                                     quantity_allocated)
-        SELECT w.id, v.id, 100000, 0
+        INSERT INTO warehouse_stock (warehouse_id, product_variant_id, quantity)
+        SELECT w.id, v.id, 100000
         FROM product_productvariant v CROSS JOIN warehouse_warehouse w
         WHERE w.slug = 'history'
         """
@@ -310,9 +315,9 @@ def write_customers_and_orders(cursor, customers: int, seed: float) -> None:
         CREATE TEMP TABLE hist_products AS
         SELECT row_number() OVER (ORDER BY p.id) - 1 AS rank, p.id AS product_id,
                v.id AS variant_id, p.name, p.price_amount,
-               14 + (p.id * 37) %% 107 AS cadence_days
+               14 + (p.id * 37) % 107 AS cadence_days
         FROM product_product p JOIN product_productvariant v ON v.product_id = p.id
-        WHERE p.slug NOT LIKE 'guide-%%'
+        WHERE p.slug NOT LIKE 'guide-%'
         """
     )
     cursor.execute("SELECT count(*) FROM hist_products")
@@ -394,7 +399,7 @@ def write_customers_and_orders(cursor, customers: int, seed: float) -> None:
                p.price_amount, p.price_amount, 0
         FROM hist_orders o
         JOIN product_product p
-          ON p.slug = CASE WHEN o.c %% 2 = 0 THEN 'guide-2024' ELSE 'guide-2025' END
+          ON p.slug = CASE WHEN o.c % 2 = 0 THEN 'guide-2024' ELSE 'guide-2025' END
         JOIN product_productvariant v ON v.product_id = p.id
         WHERE o.reads_guides AND o.k = 0
         """
@@ -402,20 +407,53 @@ def write_customers_and_orders(cursor, customers: int, seed: float) -> None:
     cursor.execute("ANALYZE")
 
 
-def build(customers: int, seed: float) -> None:
-    """Create, migrate and fill the template database of ``customers``."""
-    name = template_name(customers)
-    _drop_database(name)
+def _django_env(name: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=database_url(name))
+    env.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ecrm_plugin.demo.settings")
+    env.setdefault("DEBUG", "False")
+    env.setdefault("ALLOWED_CLIENT_HOSTS", "localhost:3000")
+    return env
+
+
+def ensure_migrated() -> None:
+    """The migrated empty shop :data:`MIGRATED`, made once (``migrate`` in a child
+    process: Django binds to one database per process)."""
+    if _database_comment(MIGRATED) == MARK:
+        return
+    _drop_database(MIGRATED)
     connection = _connect()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            cursor.execute(f'CREATE DATABASE "{MIGRATED}"')
     finally:
         connection.close()
-    os.environ["DATABASE_URL"] = database_url(name)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ecrm_plugin.demo.settings")
-    os.environ.setdefault("DEBUG", "False")
-    os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost:3000")
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+        env=_django_env(MIGRATED),
+        cwd=str(REPO),
+        check=True,
+    )
+    connection = _connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"COMMENT ON DATABASE \"{MIGRATED}\" IS '{MARK}'")
+    finally:
+        connection.close()
+
+
+def build(customers: int, seed: float) -> None:
+    """Copy the migrated empty shop and fill it: the template of ``customers``."""
+    name = template_name(customers)
+    started = time.perf_counter()
+    ensure_migrated()
+    clone(MIGRATED, name)
+    connection = _connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS NULL")
+    finally:
+        connection.close()
+    os.environ.update(_django_env(name))
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     import django
@@ -424,7 +462,7 @@ def build(customers: int, seed: float) -> None:
     from django.core.management import call_command
     from django.db import connection as django_connection
 
-    started = time.perf_counter()
+    # migrations added since the empty shop was migrated
     call_command("migrate", interactive=False, verbosity=0)
     migrated = time.perf_counter()
     with django_connection.cursor() as cursor:
@@ -447,7 +485,7 @@ def build(customers: int, seed: float) -> None:
         connection.close()
     print(
         f"{name}: {customers} customers, {orders} orders, {lines} lines;"
-        f" migrated in {migrated - started:.0f} s,"
+        f" migrated shop copied in {migrated - started:.0f} s,"
         f" history written in {time.perf_counter() - migrated:.0f} s",
         flush=True,
     )

@@ -72,7 +72,11 @@ def run_tick() -> Dict[str, object]:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
+
+    # a template built before a newer migration of the plugin
+    call_command("migrate", interactive=False, verbosity=0)
 
     from saleor_ecrm_plugin.context import load_context
     from saleor_ecrm_plugin.models import ScheduledSend
