@@ -41,8 +41,11 @@ if TYPE_CHECKING:
 
 SUBJECT = "product"
 STEP = "launch"
-#: buyers read per query while planning a launch
-PAGE_SIZE = 5000
+#: buyers read per query while planning a launch (a query reads every line of
+#: the editions: few pages, even for a large audience)
+PAGE_SIZE = 200_000
+#: ledger rows written per transaction
+PLAN_BATCH = 5000
 #: product page of the storefront (Saleor 2.10 storefront route, as cross-sell)
 PRODUCT_PATH = "product/{slug}/{id}/"
 _EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
@@ -91,27 +94,30 @@ class NewEditionProgram(Program):
             buyers = host.edition_buyers(
                 chain.product_id, chain.earlier_product_ids, launch.after_email, PAGE_SIZE
             )
-            with transaction.atomic():
-                first = launch.planned
-                planned += plan_sends(
-                    PlannedSend(
-                        program=self.id,
-                        step=STEP,
-                        recipient=email,
-                        subject_type=SUBJECT,
-                        subject_id=str(chain.product_id),
-                        due_at=launch.started_at
-                        + wave * ((first + index) // options.new_edition_wave_size),
-                        payload={"earlier": list(chain.earlier_product_ids)},
-                        key=f"{self.id}:{chain.product_id}:{email}"[:200],
+            complete = len(buyers) < PAGE_SIZE
+            for start in range(0, max(len(buyers), 1), PLAN_BATCH):
+                batch = buyers[start : start + PLAN_BATCH]
+                with transaction.atomic():
+                    first = launch.planned
+                    planned += plan_sends(
+                        PlannedSend(
+                            program=self.id,
+                            step=STEP,
+                            recipient=email,
+                            subject_type=SUBJECT,
+                            subject_id=str(chain.product_id),
+                            due_at=launch.started_at
+                            + wave * ((first + index) // options.new_edition_wave_size),
+                            payload={"earlier": list(chain.earlier_product_ids)},
+                            key=f"{self.id}:{chain.product_id}:{email}"[:200],
+                        )
+                        for index, email in enumerate(batch)
                     )
-                    for index, email in enumerate(buyers)
-                )
-                launch.planned = first + len(buyers)
-                if buyers:
-                    launch.after_email = buyers[-1]
-                launch.complete = len(buyers) < PAGE_SIZE
-                launch.save()
+                    launch.planned = first + len(batch)
+                    if batch:
+                        launch.after_email = batch[-1]
+                    launch.complete = complete and start + PLAN_BATCH >= len(buyers)
+                    launch.save()
         return planned
 
     # --- the send ---------------------------------------------------------------
