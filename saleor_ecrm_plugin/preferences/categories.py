@@ -57,6 +57,16 @@ NEWSLETTER = Category(
     _("News and recommendations"),
     _("New products, offers and recommendations for you."),
 )
+REPLENISHMENT = Category(
+    "replenishment",
+    _("Time to reorder"),
+    _("A reminder when something you buy regularly should be running out."),
+)
+NEW_EDITION = Category(
+    "new_edition",
+    _("New editions"),
+    _("When a new edition of something you bought comes out."),
+)
 
 WIN_BACK = Category(
     "win_back",
@@ -80,6 +90,8 @@ CATEGORIES: Dict[str, Category] = {
         NEWSLETTER,
         WIN_BACK,
         AFFINITY,
+        REPLENISHMENT,
+        NEW_EDITION,
     )
 }
 

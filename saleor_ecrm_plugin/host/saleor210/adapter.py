@@ -16,8 +16,11 @@ from ..port import (
     CheckoutState,
     Customer,
     CustomerLocale,
+    DueReorder,
+    EditionChain,
     Host,
     IssuedVoucher,
+    LearnedInterval,
     OrderFacts,
     OrderForReview,
     PluginConfiguration,
@@ -32,6 +35,7 @@ from . import (
     checkouts,
     customers,
     purchase_history,
+    lifecycle,
     locks,
     orders,
     shop,
@@ -172,6 +176,45 @@ class Saleor210Host(Host):
     ) -> IssuedVoucher:
         return vouchers.issue_single_use_voucher(
             reference, prefix, 100, valid_days, now, free_shipping=True
+        )
+
+    def repeat_purchase_intervals(self, min_repeats: int) -> List[LearnedInterval]:
+        return lifecycle.repeat_purchase_intervals(min_repeats)
+
+    def product_lifetimes(self, metadata_key: str) -> Dict[int, float]:
+        return lifecycle.product_lifetimes(metadata_key)
+
+    def due_reorders(
+        self,
+        days_per_unit: Dict[int, float],
+        share: float,
+        due_from: datetime,
+        due_until: datetime,
+    ) -> List[DueReorder]:
+        return lifecycle.due_reorders(days_per_unit, share, due_from, due_until)
+
+    def email_bought_products_since(
+        self, email: str, product_ids: Iterable[int], since: datetime
+    ) -> bool:
+        return lifecycle.email_bought_products_since(email, product_ids, since)
+
+    def create_checkout_with_lines(
+        self, email: str, lines: Iterable[Tuple[int, int]]
+    ) -> Optional[str]:
+        return lifecycle.create_checkout_with_lines(email, lines)
+
+    def edition_chains(self, metadata_key: str) -> List[EditionChain]:
+        return lifecycle.edition_chains(metadata_key)
+
+    def edition_buyers(
+        self,
+        product_id: int,
+        earlier_product_ids: Iterable[int],
+        after_email: str,
+        limit: int,
+    ) -> List[str]:
+        return lifecycle.edition_buyers(
+            product_id, earlier_product_ids, after_email, limit
         )
 
 
