@@ -47,11 +47,16 @@ TICK: Tuple[Tuple[str, str], ...] = (
     ("replenishment", "learn_intervals"),
     ("replenishment", "plan_reminders"),
     ("new_edition", "plan_launches"),
+    # the RFM recompute runs inside the first win-back scan of the day
+    ("win_back", "plan_win_backs"),
+    ("affinity", "plan_suggestions"),
 )
 #: dashboard values switching the lifecycle programs on
 CONFIG: Dict[str, object] = {
     "replenishment_enabled": True,
     "new_edition_enabled": True,
+    "win_back_enabled": True,
+    "affinity_enabled": True,
     "consent_mode": "everyone",
 }
 
@@ -124,7 +129,9 @@ def run_tick() -> Dict[str, object]:
 
 def measure(customers: int) -> Dict[str, object]:
     template = history.ensure_template(customers)
-    target = f"ecrm_life_run_{customers}"
+    # ECRM_BENCH_RUN_PREFIX: two checkouts benchmarking at once use their own clones
+    prefix = os.environ.get("ECRM_BENCH_RUN_PREFIX", "ecrm_life_run")
+    target = f"{prefix}_{customers}"
     url = history.clone(template, target)
     env = dict(os.environ, DATABASE_URL=url)
     env.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ecrm_plugin.demo.settings")
