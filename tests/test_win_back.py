@@ -164,6 +164,16 @@ def test_vips_get_the_vip_variant_with_the_merchants_words(shop, smtp_server):
     assert plain.message["Subject"] == "We miss you: 15% off your next order"
     assert Voucher.objects.count() == 1
 
+    # the report shows the VIPs apart
+    from saleor_ecrm_plugin.demo.report import format_table, tally_ledger
+
+    since = timezone.now() - timedelta(hours=1)
+    tally = tally_ledger(since)["win_back"]
+    assert (tally.planned, tally.sent) == (2, 2)
+    assert dict(tally.vip) == {"planned": 1, "sent": 1}
+    lines = format_table(tally_ledger(since))
+    assert "  win_back: planned 1, sent 1, converted 0" in lines
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_email_is_in_french_for_a_french_customer(shop, smtp_server):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('saleor_ecrm', '0011_consent_request_index'),
+        ('saleor_ecrm', '0012_lifecycle_a'),
     ]
 
     operations = [
