@@ -62,8 +62,9 @@ class ShopHistory:
                 _past_order(email, [(variant, 1)], start - timedelta(days=age))
         for number in range(6):
             email = f"hist-due{number}@{DOMAIN}"
-            age = 21 - 2.4 * number
-            _past_order(email, [(variant, 1)], start - timedelta(days=age))
+            _past_order(
+                email, [(variant, 1)], start - timedelta(days=21 - 2.4 * number)
+            )
         # the last one buys on schedule, before the reminder is due (day 10.5)
         steady = Shopper(0, "Sam", "Steady", "buys", email=f"hist-due5@{DOMAIN}")
         self.story.agenda[(10, 9)].append(lambda: self._buy(steady, self.staple))
