@@ -43,6 +43,7 @@ bench: install
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench4} $(PY) bench/checkout_scan.py
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench_segments} $(PY) bench/segments.py
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench_clicks} $(PY) bench/click_redirect.py
+	$(PY) bench/lifecycle.py $(LIFECYCLE_ARGS)
 
 clean:
 	rm -rf .venv .venv38 demo-output

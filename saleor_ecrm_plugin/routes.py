@@ -9,6 +9,7 @@ from django.conf.urls import url
 
 from .engagement import views as engagement_views
 from .preferences import views
+from .programs.replenishment import views as reorder_views
 from .programs.review_request import views as review_views
 
 ecrm_patterns = [
@@ -38,5 +39,10 @@ ecrm_patterns = [
         r"^o/(?P<token>[^/]{1,600})\.gif$",
         engagement_views.open_pixel,
         name="open",
+    ),
+    url(
+        r"^order-again/(?P<token>[^/]{1,600})/$",
+        reorder_views.order_again,
+        name="order-again",
     ),
 ]

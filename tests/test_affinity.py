@@ -103,13 +103,16 @@ def test_the_email_suggests_the_related_category_minus_what_was_bought(
 
     assert counts["planned"] == 1 and counts["model_rebuilt"] == 1
     send = ScheduledSend.objects.get(program="affinity")
-    assert (send.recipient, send.subject_id) == ("tess@example.org", str(table_order.pk))
+    assert (send.recipient, send.subject_id) == (
+        "tess@example.org",
+        str(table_order.pk),
+    )
     assert scan()["planned"] == 0  # the cursor moved on
 
     assert Dispatcher().run().sent == 1
     [received] = smtp_server.wait_for(1)
     assert received.rcpt_tos == ["tess@example.org"]
-    assert received.message["Subject"] == "These go well with your last order"
+    assert received.message["Subject"] == "Ada, these go well with your last order"
     assert received.message["X-Ecrm-Program"] == "affinity/suggestions"
     assert "List-Unsubscribe" in received.message
     assert "Spade" in received.text
@@ -144,6 +147,7 @@ def test_at_most_one_affinity_email_per_customer_per_period(shop, smtp_server):
             order_days_ago([planted.chair], "tess@example.org", 21.5, now=now).pk
         ),
         due_at=now,
+        next_attempt_at=now,
         idempotency_key="affinity:extra",
     )
     Dispatcher().run()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from saleor_ecrm_plugin.dispatcher import Dispatcher
 from saleor_ecrm_plugin.models import Conversion, ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.registry import get_program
+from saleor_ecrm_plugin.recommendations import rebuild_model
 from tests.configuration import configure_plugin
 from tests.factories import make_category, make_product
 from tests.purchase_history import order_days_ago, orders_over_time
@@ -47,6 +48,7 @@ def test_each_step_goes_to_those_who_crossed_it_with_its_offer(shop, smtp_server
     order_days_ago([tent], "old@example.org", 120)
     order_days_ago([tent], "back@example.org", 92)
     order_days_ago([tent], "back@example.org", 10)
+    rebuild_model()  # the daily "bought together" model
 
     counts = run_scan()
 
@@ -112,6 +114,7 @@ def test_an_order_after_planning_cancels_the_step(shop, smtp_server):
         subject_type="last_order",
         subject_id="later",
         due_at=timezone.now() + timedelta(days=90),
+        next_attempt_at=timezone.now() + timedelta(days=90),
         idempotency_key="win_back:later:bob",
         payload={"days": 180},
     )
@@ -160,6 +163,16 @@ def test_vips_get_the_vip_variant_with_the_merchants_words(shop, smtp_server):
     plain = mails["plain@example.org"]
     assert plain.message["Subject"] == "We miss you: 15% off your next order"
     assert Voucher.objects.count() == 1
+
+    # the report shows the VIPs apart
+    from saleor_ecrm_plugin.demo.report import format_table, tally_ledger
+
+    since = timezone.now() - timedelta(hours=1)
+    tally = tally_ledger(since)["win_back"]
+    assert (tally.planned, tally.sent) == (2, 2)
+    assert dict(tally.vip) == {"planned": 1, "sent": 1}
+    lines = format_table(tally_ledger(since))
+    assert "  win_back: planned 1, sent 1, converted 0" in lines
 
 
 @pytest.mark.django_db(transaction=True)

@@ -54,6 +54,14 @@ PLUGIN_SETTINGS = {
         ' "variants": [{"name": "A"}, {"name": "B", "subject":'
         ' "Still thinking it over? Your cart at {{ shop_name }} is saved"}]}]'
     ),
+    "replenishment_enabled": "true",
+    "new_edition_enabled": "true",
+    "new_edition_voucher_percent": "10",
+    "win_back_enabled": "true",
+    "win_back_vip_min_score": "13",
+    "win_back_vip_message": "As one of our best customers, you are invited to"
+    " preview the new collection before anyone else.",
+    "affinity_enabled": "true",
 }
 
 

@@ -201,6 +201,39 @@ class OrderFacts:
     created: datetime  # aware
 
 
+@dataclass(frozen=True)
+class LearnedInterval:
+    """A product's reorder interval learned from repeat purchases: the median days
+    between two orders of it by the same customer, per unit bought the first time."""
+
+    product_id: int
+    days_per_unit: float
+    repeats: int
+
+
+@dataclass(frozen=True)
+class DueReorder:
+    """An order line whose product should run out soon (replenishment): the
+    customer's latest order of that product, not re-ordered since."""
+
+    line_id: str
+    order_id: str
+    email: str
+    product_id: int
+    variant_id: int
+    quantity: int
+    ordered_at: datetime  # aware
+    interval_days: float
+
+
+@dataclass(frozen=True)
+class EditionChain:
+    """A published product and every earlier edition it names (nearest first)."""
+
+    product_id: int
+    earlier_product_ids: Tuple[int, ...]
+
+
 # --- the contract -------------------------------------------------------------------
 
 
@@ -400,6 +433,61 @@ class Host(ABC):
     def lock_checkout_and_email(self, token: str, email: str) -> None:
         """Hold, until the current transaction ends, the locks of a checkout and an
         address (the checkout first, so two holders never wait on each other)."""
+
+    # lifecycle programs (set-based over the shop's orders)
+    @abstractmethod
+    def repeat_purchase_intervals(self, min_repeats: int) -> List[LearnedInterval]:
+        """Per product with at least ``min_repeats`` repeat purchases (the same
+        customer ordering it again), the median days between consecutive orders
+        divided by the quantity of the earlier one. Counted orders only."""
+
+    @abstractmethod
+    def product_lifetimes(self, metadata_key: str) -> Dict[int, float]:
+        """Days a unit lasts, as the merchant set it in the metadata ``metadata_key``
+        of the product, else of its product type; products without it are absent."""
+
+    @abstractmethod
+    def due_reorders(
+        self,
+        days_per_unit: Dict[int, float],
+        share: float,
+        due_from: datetime,
+        due_until: datetime,
+    ) -> List[DueReorder]:
+        """Lines of each customer's latest order of a product of ``days_per_unit``
+        whose reminder (``share`` x days per unit x quantity after the order) falls
+        in ``[due_from, due_until)`` and that the customer has not ordered again."""
+
+    @abstractmethod
+    def email_bought_products_since(
+        self, email: str, product_ids: Iterable[int], since: datetime
+    ) -> bool:
+        """Did an order placed by ``email`` after ``since`` hold one of the products?"""
+
+    @abstractmethod
+    def create_checkout_with_lines(
+        self, email: str, lines: Iterable[Tuple[int, int]]
+    ) -> Optional[str]:
+        """A new checkout for ``email`` (attached to its account if any) holding
+        ``(variant_id, quantity)`` lines that can still be bought (quantities cut to
+        the stock); its token, or None when no line can be bought."""
+
+    @abstractmethod
+    def edition_chains(self, metadata_key: str) -> List[EditionChain]:
+        """Published, available products naming a previous edition in the product
+        metadata ``metadata_key`` (its slug or id), with every earlier edition of
+        the chain (recursive, cycles cut)."""
+
+    @abstractmethod
+    def edition_buyers(
+        self,
+        product_id: int,
+        earlier_product_ids: Iterable[int],
+        after_email: str,
+        limit: int,
+    ) -> List[str]:
+        """Addresses (lower-case, sorted, after ``after_email``, at most ``limit``)
+        that ordered one of the earlier editions and never ``product_id``."""
 
 
 # --- choosing the host --------------------------------------------------------------
@@ -603,3 +691,40 @@ def issue_free_shipping_voucher(
     reference: str, prefix: str, valid_days: int, now: datetime
 ) -> IssuedVoucher:
     return current().issue_free_shipping_voucher(reference, prefix, valid_days, now)
+def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
+    return current().repeat_purchase_intervals(min_repeats)
+
+
+def product_lifetimes(metadata_key: str) -> Dict[int, float]:
+    return current().product_lifetimes(metadata_key)
+
+
+def due_reorders(
+    days_per_unit: Dict[int, float],
+    share: float,
+    due_from: datetime,
+    due_until: datetime,
+) -> List[DueReorder]:
+    return current().due_reorders(days_per_unit, share, due_from, due_until)
+
+
+def email_bought_products_since(
+    email: str, product_ids: Iterable[int], since: datetime
+) -> bool:
+    return current().email_bought_products_since(email, product_ids, since)
+
+
+def create_checkout_with_lines(
+    email: str, lines: Iterable[Tuple[int, int]]
+) -> Optional[str]:
+    return current().create_checkout_with_lines(email, lines)
+
+
+def edition_chains(metadata_key: str) -> List[EditionChain]:
+    return current().edition_chains(metadata_key)
+
+
+def edition_buyers(
+    product_id: int, earlier_product_ids: Iterable[int], after_email: str, limit: int
+) -> List[str]:
+    return current().edition_buyers(product_id, earlier_product_ids, after_email, limit)

@@ -62,6 +62,16 @@ REACTIVATION = Category(
     _("Offers to come back"),
     _("An offer when we have not heard from you for a long time."),
 )
+REPLENISHMENT = Category(
+    "replenishment",
+    _("Time to reorder"),
+    _("A reminder when something you buy regularly should be running out."),
+)
+NEW_EDITION = Category(
+    "new_edition",
+    _("New editions"),
+    _("When a new edition of something you bought comes out."),
+)
 
 WIN_BACK = Category(
     "win_back",
@@ -86,6 +96,8 @@ CATEGORIES: Dict[str, Category] = {
         WIN_BACK,
         AFFINITY,
         REACTIVATION,
+        REPLENISHMENT,
+        NEW_EDITION,
     )
 }
 

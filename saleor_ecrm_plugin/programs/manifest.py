@@ -28,6 +28,8 @@ SHIPPED_PROGRAMS = (
     "saleor_ecrm_plugin.programs.win_back",
     "saleor_ecrm_plugin.programs.affinity",
     "saleor_ecrm_plugin.programs.reactivation",
+    "saleor_ecrm_plugin.programs.replenishment",
+    "saleor_ecrm_plugin.programs.new_edition",
 )
 
 #: the generic task beat runs a scan with: args ``(program_id, scan_method)``

@@ -6,17 +6,18 @@ lists its slugs, the segments read it.
 Each contact has three scores from 1 to 5 (quintiles among the shop's buyers, 5
 best): **R**ecency of the last order, **F**requency (number of orders), **M**onetary
 (total spent). The group is read off R and FM = ``(F + M + 1) // 2`` (their
-average, rounded half up), as in the usual RFM grid (Hughes; the R x FM map that
-Putler, Klaviyo's and most RFM write-ups draw)::
+average, rounded half up), on the usual R x FM grid of RFM write-ups, over
+Hughes' quintile scores (555 best, 111 worst)::
 
-    FM \\ R     1              2              3               4                    5
-    5      can't lose     can't lose     loyal           loyal               champions
-    4      at risk        at risk        loyal           loyal               champions
-    3      at risk        at risk        need attention  potential loyalists potential loyalists
-    2      lost           hibernating    about to sleep  potential loyalists potential loyalists
-    1      lost           hibernating    about to sleep  promising           new
+    FM\\R  1          2            3               4               5
+    5     cant_lose  cant_lose    loyal           loyal           champions
+    4     at_risk    at_risk      loyal           loyal           champions
+    3     at_risk    at_risk      need_attention  potential_loy.  potential_loy.
+    2     lost       hibernating  about_to_sleep  potential_loy.  potential_loy.
+    1     lost       hibernating  about_to_sleep  promising       new
 
-Every (R, FM) pair has exactly one group (a test checks all 25).
+(``potential_loy.``: potential loyalists.) Every (R, FM) pair has exactly one
+group (a test checks all 25).
 """
 
 from __future__ import annotations

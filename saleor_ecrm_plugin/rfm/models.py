@@ -34,4 +34,6 @@ class RfmScore(models.Model):
         return self.recency + self.frequency + self.monetary
 
     def __str__(self) -> str:
-        return f"{self.email}: {self.recency}{self.frequency}{self.monetary} {self.group}"
+        return (
+            f"{self.email}: {self.recency}{self.frequency}{self.monetary} {self.group}"
+        )

@@ -1,14 +1,15 @@
 """RFM scores: the daily recompute (set-based SQL) and the questions programs ask.
 
-:func:`recompute_rfm_scores` asks the host to write one row of purchase totals per
-address into a temporary table (:func:`saleor_ecrm_plugin.host.port.write_purchase_totals`),
+:func:`recompute_rfm_scores` asks the host to write one row of purchase totals
+per address into a temporary table (``host.write_purchase_totals``),
 then scores every address in one ``INSERT ... SELECT`` with window functions:
 
 * the score of a dimension is its quintile among the shop's buyers,
   ``1 + 5 * (rank - 1) // buyers`` with ``rank`` = ``RANK()`` ascending (older
   last order, fewer orders, less spent first), capped at 5. It is ``NTILE(5)`` when
   all values differ; equal values get the same score (``NTILE`` would split two
-  identical one-time buyers into different quintiles), the lower one;
+  identical one-time buyers into different quintiles), the lower one. Recency
+  counts in days (UTC): two last orders of the same day are equally recent;
 * the group is the grid of :mod:`.groups`, written as a SQL ``CASE``.
 
 The rows are replaced in one transaction: readers see the previous scores until it
@@ -51,6 +52,9 @@ def recompute_rfm_scores(now: Optional[datetime] = None) -> RecomputeResult:
     computed_at = now or timezone.now()
     table = connection.ops.quote_name(RfmScore._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
+        # inside an outer transaction (a test's), ON COMMIT has not dropped the
+        # previous run's table yet
+        cursor.execute(f"DROP TABLE IF EXISTS {TOTALS_TABLE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {TOTALS_TABLE} (email varchar(254),"
             " last_order_at timestamptz, orders integer, revenue numeric)"
@@ -67,7 +71,7 @@ def recompute_rfm_scores(now: Optional[datetime] = None) -> RecomputeResult:
                    s.frequency, s.monetary, {group}, %s
             FROM (
                 SELECT email, last_order_at, orders, revenue,
-                       {_quintile("last_order_at")} AS recency,
+                       {_quintile("date_trunc('day', last_order_at)")} AS recency,
                        {_quintile("orders")} AS frequency,
                        {_quintile("revenue")} AS monetary
                 FROM {TOTALS_TABLE}
@@ -76,6 +80,7 @@ def recompute_rfm_scores(now: Optional[datetime] = None) -> RecomputeResult:
             [computed_at],
         )
         contacts = cursor.rowcount
+        cursor.execute(f"DROP TABLE {TOTALS_TABLE}")
     return RecomputeResult(contacts=contacts, computed_at=computed_at)
 
 
@@ -147,8 +152,6 @@ def is_vip(email: str, rule: VipRule) -> bool:
 def group_counts() -> Dict[str, int]:
     """Contacts per group, every group listed (0 when empty), best group first."""
     counts = dict(
-        RfmScore.objects.order_by()
-        .values_list("group")
-        .annotate(n=Count("id"))
+        RfmScore.objects.order_by().values_list("group").annotate(n=Count("id"))
     )
     return {group: int(counts.get(group, 0)) for group in GROUPS}

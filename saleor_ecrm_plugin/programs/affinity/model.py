@@ -48,6 +48,9 @@ def build_category_affinity(
     built_at = now or timezone.now()
     table = connection.ops.quote_name(CategoryAffinity._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
+        # inside an outer transaction (a test's), ON COMMIT has not dropped the
+        # previous run's table yet
+        cursor.execute(f"DROP TABLE IF EXISTS {CATEGORIES_TABLE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {CATEGORIES_TABLE}"
             " (email varchar(254), category_id integer) ON COMMIT DROP"
@@ -94,6 +97,7 @@ def build_category_affinity(
             pairs = cursor.rowcount
         else:
             pairs = 0
+        cursor.execute(f"DROP TABLE {CATEGORIES_TABLE}")
         ScanCursor.objects.update_or_create(
             name=BUILD_CURSOR, defaults={"position": built_at}
         )

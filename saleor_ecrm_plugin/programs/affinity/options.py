@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from ...errors import ConfigurationError
-from ...fields import ConfigField, ConfigValue, FieldType, ProgramOptions, int_parser, parse_bool
+from ...fields import (
+    ConfigField,
+    ConfigValue,
+    FieldType,
+    ProgramOptions,
+    int_parser,
+    parse_bool,
+)
 
 PROGRAM_ID = "affinity"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import List, Tuple
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
@@ -64,7 +64,7 @@ def parse_steps(value: ConfigValue) -> Tuple[WinBackStep, ...]:
         raise ConfigurationError(
             gettext("At most %(count)s steps.") % {"count": MAX_STEPS}
         )
-    steps = []
+    steps: List[WinBackStep] = []
     for part in parts:
         days_text, _, incentive = part.partition(":")
         days_text = days_text.strip()

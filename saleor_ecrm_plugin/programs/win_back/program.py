@@ -94,7 +94,7 @@ class WinBackProgram(Program):
         if not self.is_enabled(settings):
             return {"planned": 0, "vip": 0}
         now = now or timezone.now()
-        ensure_fresh(RFM_MAX_AGE_HOURS, now)
+        rescored = ensure_fresh(RFM_MAX_AGE_HOURS, now)
         options = self.options(settings)
         rule = self.vip_rule(settings)
         planned: List[PlannedSend] = []
@@ -120,7 +120,12 @@ class WinBackProgram(Program):
                         key=f"{self.id}:{step.days}:{score.email}:{last}"[:200],
                     )
                 )
-        return {"planned": plan_sends(planned), "vip": vips, "seen": len(planned)}
+        return {
+            "planned": plan_sends(planned),
+            "vip": vips,
+            "seen": len(planned),
+            "rfm_recomputed": int(rescored),
+        }
 
     def order_placed(self, settings: EcrmSettings, order_id: Any) -> int:
         """The address ordered again: its planned win-back emails are pointless;
