@@ -221,3 +221,25 @@ def test_after_the_winner_all_traffic_goes_to_it(shop, smtp_server):
     assert not AbAssignment.objects.filter(in_test=True).exists()
     report = abtests.test_report(load_context().settings.ab_tests)
     assert report[0]["status"] == "winner" and report[0]["winner"] == "B"
+
+
+@pytest.mark.django_db
+def test_the_state_is_queryable_from_the_shell(shop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    configure()
+    plant("A", 500, 50)
+    plant("B", 500, 68)
+    out = StringIO()
+    call_command("ecrm_ab_tests", "--judge", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == (
+        f"promo-subject on {PROMO}/promo (click_rate): winner B,"
+        " P(leader better) 96.1%"
+    )
+    assert lines[1:] == [
+        "  A: sent 500, opened 50, clicked 50, orders 0, revenue 0.00",
+        "  B: sent 500, opened 68, clicked 68, orders 0, revenue 0.00",
+    ]

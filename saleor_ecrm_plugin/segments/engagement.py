@@ -68,11 +68,13 @@ scored AS (
            END AS level
     FROM per_email
 ),
-changed AS (
-    -- new addresses and rows whose figures changed (most rows do not, daily):
-    -- one hash join instead of an index probe per address
-    SELECT s.* FROM scored s LEFT JOIN {table} t ON t.email = s.email
-    WHERE t.email IS NULL
+compared AS (
+    -- one hash full join with the stored rows: new addresses, rows whose figures
+    -- changed (most do not, from one day to the next) and rows of addresses no
+    -- longer in the ledger (``gone``)
+    SELECT s.*, t.id AS old_id, s.email IS NULL AS gone
+    FROM scored s FULL JOIN {table} t ON t.email = s.email
+    WHERE s.email IS NULL OR t.id IS NULL
        OR (t.level, t.received, t.opened, t.clicked, t.bought_after_click,
            t.first_sent_at, t.last_engaged_at)
           IS DISTINCT FROM
@@ -85,7 +87,7 @@ upserted AS (
                               computed_on, level_since)
     SELECT email, level, received, opened, clicked, bought, first_sent_at,
            last_engaged_at, %(today)s, %(today)s
-    FROM changed
+    FROM compared WHERE NOT gone
     ON CONFLICT (email) DO UPDATE SET
         level = EXCLUDED.level,
         received = EXCLUDED.received,
@@ -100,8 +102,8 @@ upserted AS (
     RETURNING 1
 ),
 removed AS (
-    DELETE FROM {table} AS t
-    WHERE NOT EXISTS (SELECT 1 FROM scored WHERE scored.email = t.email)
+    DELETE FROM {table} AS t USING compared c
+    WHERE c.gone AND t.id = c.old_id
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM removed)
