@@ -236,7 +236,7 @@ def test_the_state_is_queryable_from_the_shell(shop):
     call_command("ecrm_ab_tests", "--judge", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        f"promo-subject on {PROMO}/promo (click_rate): winner B,"
+        f"promo-subject on {PROMO}/promo (click_rate): winner (B),"
         " P(leader better) 96.1%"
     )
     assert lines[1:] == [

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{test['id']} on {test['program']}/{test['step']} ({test['metric']}):"
                 f" {test['status']}"
-                + (f", winner {test['winner']}" if test["winner"] else "")
+                + (f" ({test['winner']})" if test["winner"] else "")
                 + (
                     ""
                     if probability is None
