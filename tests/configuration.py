@@ -8,11 +8,16 @@ from saleor_ecrm_plugin.constants import PLUGIN_ID
 
 
 def configure_plugin(active: bool = True, **values: Any) -> None:
-    """Store the plugin's configuration as the dashboard would (defaults + values)."""
+    """Store the plugin's configuration as the dashboard would (defaults + values).
+
+    Click tracking (on by default in a shop) is off here unless ``track_clicks`` is
+    given: most tests read the targets of an email's links, the click tests
+    (``test_click_tracking.py``) turn it on."""
     from saleor.plugins.models import PluginConfiguration
 
     from saleor_ecrm_plugin.config import default_configuration
 
+    values.setdefault("track_clicks", False)
     items = default_configuration()
     for item in items:
         if item["name"] in values:

@@ -597,6 +597,7 @@ class Story:
             elif program == "review_request" and shopper is not None:
                 if shopper.reviews and recipient not in self.reacted:
                     self.reacted.add(recipient)
+                    self.clock.advance(timedelta(minutes=5))
                     self.review(message)
             elif program == "back_in_stock" and self.rng.random() < 0.6:
                 # half the people alerted come and buy it
@@ -669,7 +670,10 @@ class Story:
             url = url.replace("&amp;", "&")
             target = url
             if "/ecrm/c/" in url:
-                target = read_click_token(urlsplit(url).path.rsplit("/", 1)[1]).url
+                claims = read_click_token(urlsplit(url).path.rsplit("/", 1)[1])
+                if claims.honeypot:  # hidden: no person sees it
+                    continue
+                target = claims.url
             if containing in target:
                 return url
         raise RuntimeError(f"no link with {containing!r} in {message.subject!r}")
