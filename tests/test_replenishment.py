@@ -103,7 +103,7 @@ def test_without_enough_repeats_the_lifetime_set_by_the_merchant_is_used(shop):
 def reminder_history(product) -> None:
     """Five repeat purchases of 40 days: a 40-day interval, due after 30 days."""
     for number in range(5):
-        order_history(product, f"past{number}@example.org", [400, 360])
+        order_history(product, f"past{number}@example.org", [100, 60])
 
 
 @pytest.mark.django_db(transaction=True)
