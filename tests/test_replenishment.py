@@ -146,6 +146,13 @@ def test_a_reminder_goes_and_its_link_fills_a_cart_with_the_same_line(
         (variant_of(dog_food).pk, 1)
     ]
 
+    # the customer orders it again: the order is credited to the reminder
+    from saleor_ecrm_plugin.models import Conversion
+
+    again = make_order([dog_food], email="ada@example.org")
+    assert program().order_placed(settings(), again.pk) == 1
+    assert Conversion.objects.get().order_id == str(again.pk)
+
     # a tampered link creates nothing
     before = Checkout.objects.count()
     assert (
