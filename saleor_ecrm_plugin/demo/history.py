@@ -89,10 +89,13 @@ class ShopHistory:
     def _guides(self) -> List[Any]:
         """The 2025 guide (published) and the 2026 one (not yet), stocked where the
         staple product is."""
+        import graphene
         from saleor.product.models import Product, ProductType, ProductVariant
         from saleor.warehouse.models import Stock
 
         staple = _variant(self.staple["variant"])
+        # the warehouse serving the customers' countries (the story's first)
+        warehouse_id = graphene.Node.from_global_id(self.staple["warehouses"][0])[1]
         product_type, _ = ProductType.objects.get_or_create(
             slug="ecrm-demo-guides",
             defaults={"name": "Guides", "has_variants": False},
@@ -119,7 +122,7 @@ class ShopHistory:
             )
             Stock.objects.update_or_create(
                 product_variant=variant,
-                warehouse=staple.stocks.order_by("pk").first().warehouse,
+                warehouse_id=warehouse_id,
                 defaults={"quantity": 100},
             )
             variants.append(variant)
