@@ -89,10 +89,13 @@ class ShopHistory:
     def _guides(self) -> List[Any]:
         """The 2025 guide (published) and the 2026 one (not yet), stocked where the
         staple product is."""
+        import graphene
         from saleor.product.models import Product, ProductType, ProductVariant
         from saleor.warehouse.models import Stock
 
         staple = _variant(self.staple["variant"])
+        # the warehouse serving the customers' countries (the story's first)
+        warehouse_id = graphene.Node.from_global_id(self.staple["warehouses"][0])[1]
         product_type, _ = ProductType.objects.get_or_create(
             slug="ecrm-demo-guides",
             defaults={"name": "Guides", "has_variants": False},
@@ -119,7 +122,7 @@ class ShopHistory:
             )
             Stock.objects.update_or_create(
                 product_variant=variant,
-                warehouse=staple.stocks.order_by("pk").first().warehouse,
+                warehouse_id=warehouse_id,
                 defaults={"quantity": 100},
             )
             variants.append(variant)
@@ -241,9 +244,9 @@ def plant_win_back_and_affinity(history: ShopHistory, start: datetime) -> None:
             )
     pair = _two_categories(history, exclude=staple.product.category_id)
     if pair is None:
-        print("demo: no two catalogue products in other categories: no affinity story")
+        print("demo: no two products in other categories: no affinity story")
         return
-    (item_a, variant_a), (item_b, variant_b) = pair
+    (_item_a, variant_a), (item_b, variant_b) = pair
     for number in range(12):
         email = f"hist-gardener{number}@{domain}"
         _past_order(email, [(variant_a, 1)], start - timedelta(days=200))
@@ -259,19 +262,34 @@ def plant_win_back_and_affinity(history: ShopHistory, start: datetime) -> None:
 
 def _two_categories(
     history: ShopHistory, exclude: Optional[int]
-) -> Optional[Tuple[Tuple[Dict[str, Any], Any], Tuple[Dict[str, Any], Any]]]:
-    """Two catalogue items of two categories other than ``exclude`` (the staple's,
-    which other past customers buy), from the end of the catalogue."""
-    seen: List[Tuple[Dict[str, Any], Any]] = []
-    for item in reversed(history.story.catalogue):
-        variant = _variant(item["variant"])
-        category = variant.product.category_id
-        if category is None or category == exclude:
+) -> Optional[Tuple[Tuple[Optional[Dict[str, Any]], Any], Tuple[Any, Any]]]:
+    """Variants of two published products of two categories other than
+    ``exclude`` (the staple's, which other past customers buy), each with its
+    catalogue item when the demo's shoppers can buy it (else None)."""
+    from saleor.product.models import ProductVariant
+
+    by_variant = {
+        _variant(item["variant"]).pk: item for item in history.story.catalogue
+    }
+    variants = (
+        ProductVariant.objects.filter(
+            product__is_published=True, product__category__isnull=False
+        )
+        .exclude(product__category_id=exclude)
+        .select_related("product")
+        .order_by("product__category_id", "pk")
+    )
+    first: Optional[Any] = None
+    for variant in variants:
+        if variant.product.minimal_variant_price_amount is None:
             continue
-        for other, other_variant in seen:
-            if other_variant.product.category_id != category:
-                return (other, other_variant), (item, variant)
-        seen.append((item, variant))
+        if first is None:
+            first = variant
+        elif variant.product.category_id != first.product.category_id:
+            return (
+                (by_variant.get(first.pk), first),
+                (by_variant.get(variant.pk), variant),
+            )
     return None
 
 
