@@ -85,10 +85,16 @@ def test_the_schedule_is_read_before_django_is_set_up():
         [
             "ecrm-detect-back-in-stock",
             "ecrm-dispatch-due-sends",
+            "ecrm-evaluate-ab-tests",
+            "ecrm-new-edition-launches",
             "ecrm-plan-affinity",
             "ecrm-plan-win-backs",
+            "ecrm-reactivation-daily",
             "ecrm-rebuild-recommendations",
             "ecrm-recompute-rfm-scores",
+            "ecrm-recompute-segments",
+            "ecrm-replenishment-learn",
+            "ecrm-replenishment-plan",
             "ecrm-scan-abandoned-checkouts",
             "test-sample-digest",
         ]
