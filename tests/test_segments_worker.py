@@ -30,8 +30,13 @@ def test_a_real_worker_recomputes_the_levels(
     clicked(sends[0])
     sent_email("quiet@example.org", days_ago(250))
 
-    sender = Celery(broker=redis_broker_url)
-    sender.send_task(SEGMENTS_TASK)
+    # a sender of its own, not made the current app: the shop's tasks in later
+    # tests must still run eagerly in Saleor's app
+    sender = Celery(broker=redis_broker_url, set_as_current=False)
+    try:
+        sender.send_task(SEGMENTS_TASK)
+    finally:
+        sender.close()
 
     def done() -> bool:
         return bool(celery_worker.task_results(SEGMENTS_TASK))
