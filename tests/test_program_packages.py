@@ -85,7 +85,10 @@ def test_the_schedule_is_read_before_django_is_set_up():
         [
             "ecrm-detect-back-in-stock",
             "ecrm-dispatch-due-sends",
+            "ecrm-new-edition-launches",
             "ecrm-rebuild-recommendations",
+            "ecrm-replenishment-learn",
+            "ecrm-replenishment-plan",
             "ecrm-scan-abandoned-checkouts",
             "test-sample-digest",
         ]
