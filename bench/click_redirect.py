@@ -156,7 +156,7 @@ def run(requests: int) -> Dict[str, List[float]]:
     from django.test.utils import override_settings
 
     rng = random.Random(19)
-    client = Client(HTTP_USER_AGENT=BROWSER)
+    client = Client(HTTP_USER_AGENT=BROWSER, HTTP_HOST="localhost")
     made = tokens(requests, rng)
     times: Dict[str, List[float]] = {"click": [], "static": []}
     with override_settings(ROOT_URLCONF=__name__):
