@@ -122,7 +122,8 @@ def fill() -> None:
                    CASE WHEN n %% 10 = 0 THEN 'scanner_agent' ELSE '' END,
                    s.sent_at + (n %% 1000) * interval '1 minute'
             FROM generate_series(1, %(clicks)s) AS n
-            JOIN saleor_ecrm_scheduledsend s ON s.id = 1 + (n::bigint * 7919) %% %(sends)s
+            JOIN saleor_ecrm_scheduledsend s
+              ON s.id = 1 + (n::bigint * 7919) %% %(sends)s
             """,
             {"links": LINKS, "agent": BROWSER, "clicks": CLICKS, "sends": SENDS},
         )
