@@ -122,7 +122,8 @@ def fill() -> None:
                    CASE WHEN n %% 10 = 0 THEN 'scanner_agent' ELSE '' END,
                    s.sent_at + (n %% 1000) * interval '1 minute'
             FROM generate_series(1, %(clicks)s) AS n
-            JOIN saleor_ecrm_scheduledsend s ON s.id = 1 + (n::bigint * 7919) %% %(sends)s
+            JOIN saleor_ecrm_scheduledsend s
+              ON s.id = 1 + (n::bigint * 7919) %% %(sends)s
             """,
             {"links": LINKS, "agent": BROWSER, "clicks": CLICKS, "sends": SENDS},
         )
@@ -156,7 +157,7 @@ def run(requests: int) -> Dict[str, List[float]]:
     from django.test.utils import override_settings
 
     rng = random.Random(19)
-    client = Client(HTTP_USER_AGENT=BROWSER)
+    client = Client(HTTP_USER_AGENT=BROWSER, HTTP_HOST="localhost")
     made = tokens(requests, rng)
     times: Dict[str, List[float]] = {"click": [], "static": []}
     with override_settings(ROOT_URLCONF=__name__):
