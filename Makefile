@@ -62,8 +62,20 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# `make demo HOST=saleor3`: the same demo on Saleor 3.21, in the venv of test-saleor3
+# (its own output folder; DATABASE_URL's database is cloned from SALEOR3_TEMPLATE_DB,
+# default <name>_tpl, when that exists)
+ifeq ($(HOST),saleor3)
+$(VENV3)/.demo: $(VENV3)/.installed
+	$(VENV3)/bin/python -m pip install -q -e '.[test,demo]'
+	touch $@
+
+demo: $(VENV3)/.demo
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) $(VENV3)/bin/python -m saleor_ecrm_plugin.demo --output demo-output/saleor3 $(ARGS)
+else
 demo: install
 	$(PY) -m saleor_ecrm_plugin.demo $(ARGS)
+endif
 
 bench: install
 	$(PY) -m pip install -q $(PIP_FLAGS) -c requirements/constraints.txt -e '.[bench]'

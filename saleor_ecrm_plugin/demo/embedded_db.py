@@ -133,8 +133,10 @@ def _driver() -> Any:
     ``connect(**params)``, ``autocommit`` and ``sql``."""
     try:
         import psycopg2 as driver
+        import psycopg2.sql  # noqa: F401
     except ImportError:
         import psycopg as driver  # type: ignore[no-redef]
+        import psycopg.sql  # noqa: F401
     return driver
 
 

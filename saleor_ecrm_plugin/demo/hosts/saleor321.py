@@ -22,8 +22,8 @@ from . import ADDRESS, CatalogueItem, DemoShop, StartedCheckout
 #: the channel the demo sells in (made by Saleor's populatedb)
 CHANNEL = "default-channel"
 #: a database with Saleor 3.21's migrations applied, cloned instead of migrating
+#: (default ``<name>_tpl``, as ``make test-saleor3`` names its template)
 TEMPLATE_ENV = "SALEOR3_TEMPLATE_DB"
-DEFAULT_TEMPLATE = "saleor321_tpl"
 
 CHECKOUT_CREATE = """
 mutation Create($input: CheckoutCreateInput!) {
@@ -99,7 +99,8 @@ query Plugin($id: ID!) {
 
 
 class DemoShopImpl(DemoShop):
-    settings_module = "saleor_ecrm_plugin.demo.settings_saleor321"
+    #: Saleor's settings plus the plugin, as the 3.21 test suite's
+    settings_module = "saleor_ecrm_plugin.host.saleor321.settings"
     sample_query = (
         '{ shop { name } products(first: 3, channel: "default-channel") '
         "{ edges { node { name } } } }"
@@ -121,10 +122,16 @@ class DemoShopImpl(DemoShop):
         when ``url``'s database does not exist yet and the server has one."""
         from ..embedded_db import clone_database_from_template
 
-        template = os.environ.get(TEMPLATE_ENV, DEFAULT_TEMPLATE)
+        from urllib.parse import unquote, urlsplit
+
+        name = unquote(urlsplit(url).path.lstrip("/"))
+        template = os.environ.get(TEMPLATE_ENV) or f"{name}_tpl"
         outcome = clone_database_from_template(url, template)
-        if outcome:
-            console.detail(outcome)
+        console.detail(
+            outcome
+            or f"no migrated template database {template!r} to clone "
+            f"({TEMPLATE_ENV}): migrate runs if needed"
+        )
 
     # --- the shop -------------------------------------------------------------------
 
