@@ -120,9 +120,9 @@ class DemoShopImpl(DemoShop):
     def prepare_database(self, url: str, console: Any) -> None:
         """Clone a migrated Saleor 3.21 database (``createdb -T``, under a second)
         when ``url``'s database does not exist yet and the server has one."""
-        from ..embedded_db import clone_database_from_template
-
         from urllib.parse import unquote, urlsplit
+
+        from ..embedded_db import clone_database_from_template
 
         name = unquote(urlsplit(url).path.lstrip("/"))
         template = os.environ.get(TEMPLATE_ENV) or f"{name}_tpl"
