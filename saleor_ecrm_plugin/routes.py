@@ -5,29 +5,29 @@ The host's URLconf (``host/<adapter>/urls.py``) mounts them beside its own route
 
 from __future__ import annotations
 
-from django.conf.urls import url
+from django.urls import re_path
 
 from .preferences import views
 from .programs.review_request import views as review_views
 
 ecrm_patterns = [
-    url(
+    re_path(
         r"^unsubscribe/(?P<token>[^/]{1,600})/$", views.unsubscribe, name="unsubscribe"
     ),
-    url(
+    re_path(
         r"^preferences/(?P<token>[^/]{1,600})/$", views.preferences, name="preferences"
     ),
-    url(
+    re_path(
         r"^newsletter/confirm/(?P<token>[^/]{1,600})/$",
         views.newsletter_confirm,
         name="newsletter-confirm",
     ),
-    url(
+    re_path(
         r"^review/(?P<token>[^/]{1,600})/$",
         review_views.review_page,
         name="review",
     ),
-    url(
+    re_path(
         r"^review/(?P<token>[^/]{1,600})/comment/$",
         review_views.review_comment,
         name="review-comment",

@@ -69,8 +69,9 @@ class BackInStockSubscribe(KeepErrorCodes, BaseMutation):
 
     @classmethod
     def perform_mutation(cls, _root: Any, info: Any, **data: Any) -> Any:
+        # an anonymous user is AnonymousUser on Saleor 2.10, a falsy lazy None on 3.x
         user = getattr(info.context, "user", None)
-        if user is None or not user.is_authenticated:
+        if not user or not user.is_authenticated:
             user = None
         try:
             subscription = service.subscribe(
