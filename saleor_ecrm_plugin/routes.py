@@ -5,29 +5,29 @@ The host's URLconf (``host/<adapter>/urls.py``) mounts them beside its own route
 
 from __future__ import annotations
 
-from django.urls import re_path
+from django.urls import re_path as url
 
 from .preferences import views
 from .programs.review_request import views as review_views
 
 ecrm_patterns = [
-    re_path(
+    url(
         r"^unsubscribe/(?P<token>[^/]{1,600})/$", views.unsubscribe, name="unsubscribe"
     ),
-    re_path(
+    url(
         r"^preferences/(?P<token>[^/]{1,600})/$", views.preferences, name="preferences"
     ),
-    re_path(
+    url(
         r"^newsletter/confirm/(?P<token>[^/]{1,600})/$",
         views.newsletter_confirm,
         name="newsletter-confirm",
     ),
-    re_path(
+    url(
         r"^review/(?P<token>[^/]{1,600})/$",
         review_views.review_page,
         name="review",
     ),
-    re_path(
+    url(
         r"^review/(?P<token>[^/]{1,600})/comment/$",
         review_views.review_comment,
         name="review-comment",
