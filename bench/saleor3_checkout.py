@@ -47,42 +47,6 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ecrm_bench_s3"
 TIMED = ("checkoutCreate", "checkoutLinesAdd", "checkoutLinesUpdate", "checkoutComplete")
 TARGETED = ("checkoutLinesAdd", "checkoutLinesUpdate", "checkoutComplete")
 CHANNEL = "default-channel"
-ADDRESS = {
-    "firstName": "Ann",
-    "lastName": "Buyer",
-    "streetAddress1": "1600 Pennsylvania Ave NW",
-    "city": "WASHINGTON",
-    "countryArea": "DC",
-    "postalCode": "20001",
-    "country": "US",
-}
-CHECKOUT = "checkout { id shippingMethods { id } totalPrice { gross { amount } } }"
-ERRORS = "errors { field code message }"
-CREATE = f"""
-mutation Create($input: CheckoutCreateInput!) {{
-  checkoutCreate(input: $input) {{ {CHECKOUT} {ERRORS} }}
-}}"""
-LINES_ADD = f"""
-mutation Add($id: ID!, $lines: [CheckoutLineInput!]!) {{
-  checkoutLinesAdd(id: $id, lines: $lines) {{ {CHECKOUT} {ERRORS} }}
-}}"""
-LINES_UPDATE = f"""
-mutation Update($id: ID!, $lines: [CheckoutLineUpdateInput!]!) {{
-  checkoutLinesUpdate(id: $id, lines: $lines) {{ {CHECKOUT} {ERRORS} }}
-}}"""
-DELIVERY = f"""
-mutation Delivery($id: ID!, $method: ID!) {{
-  checkoutDeliveryMethodUpdate(id: $id, deliveryMethodId: $method) {{
-    {CHECKOUT} {ERRORS} }}
-}}"""
-PAY = f"""
-mutation Pay($id: ID!, $input: PaymentInput!) {{
-  checkoutPaymentCreate(id: $id, input: $input) {{ payment {{ id }} {ERRORS} }}
-}}"""
-COMPLETE = f"""
-mutation Complete($id: ID!) {{
-  checkoutComplete(id: $id) {{ order {{ id number }} {ERRORS} }}
-}}"""
 
 
 def clone_database(url: str, template: str) -> bool:
@@ -136,29 +100,6 @@ def setup() -> None:
         call_command("populatedb", withoutimages=True, verbosity=0)
 
 
-class Storefront:
-    """Posts to ``/graphql/`` as a storefront would; fails loudly on an error."""
-
-    def __init__(self) -> None:
-        from django.test import Client
-
-        self.client = Client()
-
-    def post(self, query: str, variables: Dict[str, Any], field: str) -> Any:
-        response = self.client.post(
-            "/graphql/",
-            {"query": query, "variables": variables},
-            content_type="application/json",
-        )
-        body = response.json()
-        if response.status_code != 200 or body.get("errors"):
-            raise RuntimeError(f"{field}: {response.status_code} {body}")
-        result = body["data"][field]
-        if result["errors"]:
-            raise RuntimeError(f"{field}: {result['errors']}")
-        return result
-
-
 def pick_variants() -> List[str]:
     """Two variants of the channel, with stock enough for every round."""
     import graphene
@@ -183,59 +124,40 @@ def pick_variants() -> List[str]:
     return [graphene.Node.to_global_id("ProductVariant", v.pk) for v in variants]
 
 
-def journey(store: Storefront, variants: List[str]) -> Dict[str, float]:
+def journey(api: Any, variants: List[str]) -> Dict[str, float]:
     """One shopper's checkout; the seconds each timed mutation took."""
+    from tests import storefront_saleor3 as store
+
     timings: Dict[str, float] = {}
 
-    def timed(name: str, query: str, variables: Dict[str, Any]) -> Any:
+    def timed(name: str, call: Any, *args: Any) -> Any:
         start = time.perf_counter()
-        result = store.post(query, variables, name)
+        result = call(api, *args)
         timings[name] = time.perf_counter() - start
         return result
 
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
-    created = timed(
+    checkout = timed(
         "checkoutCreate",
-        CREATE,
-        {
-            "input": {
-                "channel": CHANNEL,
-                "email": email,
-                "lines": [{"variantId": variants[0], "quantity": 1}],
-                "shippingAddress": ADDRESS,
-                "billingAddress": ADDRESS,
-            }
-        },
+        store.create_checkout,
+        CHANNEL,
+        email,
+        [{"variantId": variants[0], "quantity": 1}],
     )
-    checkout_id = created["checkout"]["id"]
     timed(
         "checkoutLinesAdd",
-        LINES_ADD,
-        {"id": checkout_id, "lines": [{"variantId": variants[1], "quantity": 1}]},
+        store.add_lines,
+        checkout["id"],
+        [{"variantId": variants[1], "quantity": 1}],
     )
-    updated = timed(
+    timed(
         "checkoutLinesUpdate",
-        LINES_UPDATE,
-        {"id": checkout_id, "lines": [{"variantId": variants[1], "quantity": 2}]},
+        store.update_lines,
+        checkout["id"],
+        [{"variantId": variants[1], "quantity": 2}],
     )
-    method = updated["checkout"]["shippingMethods"][0]["id"]
-    delivered = store.post(
-        DELIVERY, {"id": checkout_id, "method": method}, "checkoutDeliveryMethodUpdate"
-    )
-    amount = delivered["checkout"]["totalPrice"]["gross"]["amount"]
-    store.post(
-        PAY,
-        {
-            "id": checkout_id,
-            "input": {
-                "gateway": "mirumee.payments.dummy",
-                "token": "fully_charged",
-                "amount": amount,
-            },
-        },
-        "checkoutPaymentCreate",
-    )
-    timed("checkoutComplete", COMPLETE, {"id": checkout_id})
+    store.pay(api, checkout["id"])
+    timed("checkoutComplete", store.complete, checkout["id"])
     return timings
 
 
@@ -273,7 +195,9 @@ def load() -> str:
 def run(rounds: int, warmup: int) -> Dict[bool, Dict[str, List[float]]]:
     enable_plugin()
     variants = pick_variants()
-    store = Storefront()
+    from tests.graphql import ApiClient
+
+    api = ApiClient(statuses=(200,))
     samples: Dict[bool, Dict[str, List[float]]] = {
         True: {name: [] for name in TIMED},
         False: {name: [] for name in TIMED},
@@ -282,7 +206,7 @@ def run(rounds: int, warmup: int) -> Dict[bool, Dict[str, List[float]]]:
         order = (True, False) if index % 2 == 0 else (False, True)
         for on in order:
             with plugin_settings(on):
-                timings = journey(store, variants)
+                timings = journey(api, variants)
             if index >= warmup:
                 for name, seconds in timings.items():
                     samples[on][name].append(seconds)
