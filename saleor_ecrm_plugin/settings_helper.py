@@ -27,6 +27,8 @@ from .programs.manifest import SHIPPED_PROGRAMS, PeriodicScan, ProgramPackage
 
 PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
 APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
+#: the name Saleor 3.x appends to ``INSTALLED_APPS`` for the ``saleor.plugins`` entry
+APP_NAME = "saleor_ecrm_plugin"
 DISPATCH_TASK = "saleor_ecrm_plugin.dispatch_due_sends"
 CACHED = "django.template.loaders.cached.Loader"
 REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
@@ -125,9 +127,12 @@ def enable_ecrm(
         plugins.append(PLUGIN_PATH)
     namespace["PLUGINS"] = plugins
 
-    apps = list(namespace.get("INSTALLED_APPS", []))
+    # Saleor 3.x appends the entry point's name (the bare package) for an installed
+    # plugin: the app config stands in its place, never twice (one app label)
+    apps = [APP_PATH if app == APP_NAME else app for app in namespace.get("INSTALLED_APPS", [])]
     if APP_PATH not in apps:
         apps.append(APP_PATH)
+    apps = [app for n, app in enumerate(apps) if app != APP_PATH or apps.index(app) == n]
     namespace["INSTALLED_APPS"] = apps
 
     templates = namespace.get("TEMPLATES") or [

@@ -69,7 +69,12 @@ def test_a_saleor_2_picks_the_saleor210_adapter(version):
     assert port.adapter_for_version(version) == "saleor210"
 
 
-@pytest.mark.parametrize("version", ["3.21.0", "3.0.0", ""])
+@pytest.mark.parametrize("version", ["3.21.69", "3.21.0", "3.23.1"])
+def test_a_saleor_3_21_or_later_picks_the_saleor321_adapter(version):
+    assert port.adapter_for_version(version) == "saleor321"
+
+
+@pytest.mark.parametrize("version", ["3.20.119", "3.0.0", "4.0.0", ""])
 def test_another_saleor_is_refused_naming_its_version(version):
     with pytest.raises(port.UnsupportedHost) as caught:
         port.adapter_for_version(version)
