@@ -7,6 +7,7 @@ and queries, which import no Saleor module themselves.
 from __future__ import annotations
 
 from saleor.graphql.core.mutations import BaseMutation
+from saleor.graphql.core.scalars import DateTime
 from saleor.graphql.core.types.common import Error
 from saleor.graphql.decorators import permission_required
 from saleor.permission.enums import ProductPermissions
@@ -21,6 +22,7 @@ MANAGE_PRODUCTS = ProductPermissions.MANAGE_PRODUCTS
 __all__ = [
     "MANAGE_PRODUCTS",
     "BaseMutation",
+    "DateTime",
     "Error",
     "KeepErrorCodes",
     "permission_required",
