@@ -10,7 +10,7 @@ against the merged schema with the plugin's costs added to Saleor's map
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -47,30 +47,34 @@ def uses_plugin_fields(document_ast: ast.Document) -> bool:
 
 class EcrmGraphQLView(RequestGuard, GraphQLView):
     def execute_graphql_request(self, request: HttpRequest, data: dict) -> Any:
-        refused = self._cost_refusal(request, data)
-        if refused is not None:
-            return refused
-        return super().execute_graphql_request(request, data)
+        cost, errors = self._merged_cost(request, data)
+        if errors:
+            return set_query_cost_on_result(
+                ExecutionResult(errors=errors, invalid=True), cost
+            )
+        result = super().execute_graphql_request(request, data)
+        if cost is not None and isinstance(result, ExecutionResult):
+            # Saleor's own figure left the plugin's fields out
+            set_query_cost_on_result(result, cost)
+        return result
 
-    def _cost_refusal(
+    def _merged_cost(
         self, request: HttpRequest, data: dict
-    ) -> Optional[ExecutionResult]:
+    ) -> Tuple[Optional[int], Optional[List[Any]]]:
+        """(cost, errors) of an operation using the plugin's fields, against the
+        merged schema; (None, None) for any other (Saleor's own check decides)."""
         if not settings.GRAPHQL_QUERY_MAX_COMPLEXITY:
-            return None
+            return None, None
         query, variables, _name = self.get_graphql_params(request, data)
         document, error = self.parse_query(query)
         if error or document is None:
-            return None  # Saleor's own path reports it
+            return None, None  # Saleor's own path reports it
         if not uses_plugin_fields(document.document_ast):
-            return None
+            return None, None
         cost, errors = validate_query(
             schema=self.schema,
             document_ast=document.document_ast,
             variables=variables,
             cost_map=MERGED_COST_MAP,
         )
-        if not errors:
-            return None
-        return set_query_cost_on_result(
-            ExecutionResult(errors=errors, invalid=True), cost
-        )
+        return cost, errors
