@@ -81,9 +81,9 @@ class DemoShop(ABC):
         a faster way than migrating (a migrated template). Default: nothing."""
         return None
 
-    def migration_estimate(self) -> str:
-        """What the console says before a first migrate."""
-        return "first run only, about a minute"
+    def migration_estimate(self, count: int) -> str:
+        """What the console says before applying ``count`` migrations."""
+        return "first run only, about a minute" if count > 100 else "the plugin's"
 
     @abstractmethod
     def populate(self, console: Any, output: Path) -> None:

@@ -111,9 +111,11 @@ class DemoShopImpl(DemoShop):
 
     # --- before Django --------------------------------------------------------------
 
-    def migration_estimate(self) -> str:
+    def migration_estimate(self, count: int) -> str:
+        if count <= 100:
+            return "the plugin's"
         return (
-            "Saleor 3.21 has about 1,300: about 3 minutes, first run only; "
+            "Saleor 3.21's: about 3 minutes, first run only; "
             f"{TEMPLATE_ENV}=<a migrated database> clones one instead"
         )
 
