@@ -241,7 +241,8 @@ def _migrate(console: Console, shop: DemoShop) -> None:
     if not plan:
         console.detail(f"up to date ({console.elapsed()})")
         return
-    console.detail(f"applying {len(plan)} migrations ({shop.migration_estimate()})")
+    estimate = shop.migration_estimate(len(plan))
+    console.detail(f"applying {len(plan)} migrations ({estimate})")
     # In a child process: after an in-process migrate, Saleor's populatedb fails
     # ("SiteSettings.top_menu must be a Menu instance") in Django 3.0.
     process = subprocess.Popen(
