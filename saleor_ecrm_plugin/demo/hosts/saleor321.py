@@ -19,8 +19,15 @@ from ..embedded_db import DemoSetupError
 from ..shop_api import GraphQLClient
 from . import ADDRESS, CatalogueItem, DemoShop, StartedCheckout
 
-#: the channel the demo sells in (made by Saleor's populatedb)
-CHANNEL = "default-channel"
+
+def _channel() -> str:
+    """The channel the demo sells in: Saleor's default channel (``default-channel``
+    unless ``DEFAULT_CHANNEL_SLUG`` says otherwise; populatedb makes it)."""
+    from django.conf import settings
+
+    return str(settings.DEFAULT_CHANNEL_SLUG)
+
+
 #: a database with Saleor 3.21's migrations applied, cloned instead of migrating
 #: (default ``<name>_tpl``, as ``make test-saleor3`` names its template)
 TEMPLATE_ENV = "SALEOR3_TEMPLATE_DB"
@@ -209,7 +216,7 @@ class DemoShopImpl(DemoShop):
             )
         channel_id = None
         if before["globalConfiguration"] is None:
-            channel = Channel.objects.get(slug=CHANNEL)
+            channel = Channel.objects.get(slug=_channel())
             channel_id = graphene.Node.to_global_id("Channel", channel.pk)
         staff.mutate(
             "pluginUpdate",
@@ -229,7 +236,7 @@ class DemoShopImpl(DemoShop):
         stored = plugin["globalConfiguration"] or next(
             item
             for item in plugin["channelConfigurations"]
-            if item["channel"]["slug"] == CHANNEL
+            if item["channel"]["slug"] == _channel()
         )
         return {
             "active": stored["active"],
@@ -248,11 +255,11 @@ class DemoShopImpl(DemoShop):
                 track_inventory=True,
                 product__product_type__kind="normal",
                 product__product_type__is_shipping_required=True,
-                product__channel_listings__channel__slug=CHANNEL,
+                product__channel_listings__channel__slug=_channel(),
                 product__channel_listings__is_published=True,
                 product__channel_listings__visible_in_listings=True,
                 product__channel_listings__available_for_purchase_at__lte=now,
-                channel_listings__channel__slug=CHANNEL,
+                channel_listings__channel__slug=_channel(),
                 channel_listings__price_amount__isnull=False,
                 stocks__isnull=False,
             )
@@ -268,7 +275,7 @@ class DemoShopImpl(DemoShop):
             seen_products.add(variant.product_id)
             # the warehouse of the demo channel shipping to the customers' country
             first = (
-                Stock.objects.for_channel_and_country(CHANNEL, ADDRESS["country"])
+                Stock.objects.for_channel_and_country(_channel(), ADDRESS["country"])
                 .filter(product_variant=variant)
                 .values_list("warehouse_id", flat=True)
                 .first()
@@ -306,7 +313,7 @@ class DemoShopImpl(DemoShop):
 
         serving_france = [
             zone
-            for zone in ShippingZone.objects.filter(channels__slug=CHANNEL)
+            for zone in ShippingZone.objects.filter(channels__slug=_channel())
             if "FR" in {country.code for country in zone.countries}
         ]
         first_warehouses = {
@@ -333,7 +340,7 @@ class DemoShopImpl(DemoShop):
     # --- customers ------------------------------------------------------------------
 
     def browse(self, visitor: GraphQLClient) -> None:
-        visitor.execute(BROWSE, {"first": 8, "channel": CHANNEL})
+        visitor.execute(BROWSE, {"first": 8, "channel": _channel()})
 
     def register(self, visitor: GraphQLClient, email: str, password: str) -> None:
         visitor.mutate(
@@ -343,7 +350,7 @@ class DemoShopImpl(DemoShop):
                 "input": {
                     "email": email,
                     "password": password,
-                    "channel": CHANNEL,
+                    "channel": _channel(),
                     "languageCode": _language_enum(visitor.language or "en"),
                 }
             },
@@ -362,7 +369,7 @@ class DemoShopImpl(DemoShop):
             CHECKOUT_CREATE,
             {
                 "input": {
-                    "channel": CHANNEL,
+                    "channel": _channel(),
                     "email": email,
                     "lines": lines,
                     "shippingAddress": address,
