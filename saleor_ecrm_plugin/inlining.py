@@ -71,12 +71,23 @@ def inline_message_css(message: EmailMessage) -> EmailMessage:
     """Inline the CSS of the HTML body or HTML alternative of ``message``."""
     if isinstance(message, EmailMultiAlternatives):
         message.alternatives = [
-            (inline_css(content) if mimetype == "text/html" else content, mimetype)
-            for content, mimetype in message.alternatives
+            _with_content(alternative, inline_css(alternative[0]))
+            if alternative[1] == "text/html"
+            else alternative
+            for alternative in message.alternatives
         ]
     if message.content_subtype == "html":
         message.body = inline_css(message.body)
     return message
+
+
+def _with_content(alternative: Any, content: str) -> Any:
+    """The alternative with another content, of its own type: Django 5.2 reads
+    ``.content`` and ``.mimetype`` of its ``EmailAlternative`` named tuples, Django
+    3.0 keeps plain ``(content, mimetype)`` tuples."""
+    if hasattr(alternative, "_replace"):
+        return alternative._replace(content=content)
+    return (content, alternative[1])
 
 
 #: the context key that names whose email it is ("customer" or "staff")
