@@ -186,8 +186,8 @@ def clone_database_from_template(url: str, template: str) -> Optional[str]:
     """Create the database of ``url`` as a copy of ``template`` (``createdb -T``:
     a migrated database in under a second instead of minutes of migrations).
 
-    Does nothing when the database exists already or the server has no
-    ``template``; returns what it did, for the console, or None.
+    Does nothing when the database exists already (returns None) or the server
+    has no ``template``; returns what it did or why not, for the console.
     """
     from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -210,8 +210,10 @@ def clone_database_from_template(url: str, template: str) -> Optional[str]:
                 [name, template],
             )
             found = {row[0] for row in cursor.fetchall()}
-            if name in found or template not in found:
+            if name in found:
                 return None
+            if template not in found:
+                return f"no migrated template database {template!r} to clone"
             sql = _driver().sql
             cursor.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(

@@ -136,11 +136,8 @@ class DemoShopImpl(DemoShop):
         name = unquote(urlsplit(url).path.lstrip("/"))
         template = os.environ.get(TEMPLATE_ENV) or f"{name}_tpl"
         outcome = clone_database_from_template(url, template)
-        console.detail(
-            outcome
-            or f"no migrated template database {template!r} to clone "
-            f"({TEMPLATE_ENV}): migrate runs if needed"
-        )
+        if outcome:
+            console.detail(f"{outcome} ({TEMPLATE_ENV})")
 
     # --- the shop -------------------------------------------------------------------
 
