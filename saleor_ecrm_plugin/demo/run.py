@@ -326,6 +326,13 @@ def _live_fortnight(console: Console, sink: SmtpSink, shop: DemoShop) -> datetim
         f" sign-ups, {stats.restocks} restocks, {stats.newsletter_confirmed} "
         f"newsletter confirmations, {stats.unsubscribed} one-click unsubscribes"
     )
+    if stats.refused:
+        console.detail(
+            f"Saleor refused to complete {len(stats.refused)} checkout(s) "
+            "(their shoppers left):"
+        )
+        for refusal in stats.refused:
+            console.detail(f"  {refusal}")
     return start
 
 

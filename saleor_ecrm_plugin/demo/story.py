@@ -125,6 +125,8 @@ class StoryStats:
     alert_orders: int = 0
     alert_too_late: int = 0
     restocks: int = 0
+    #: checkouts Saleor refused to complete, with its reason (the shopper leaves)
+    refused: List[str] = field(default_factory=list)
 
 
 class Story:
@@ -290,12 +292,22 @@ class Story:
         )
         self.stats.checkouts += 1
 
-    def complete_checkout(self, shopper: Shopper, promo_code: str = "") -> str:
+    def complete_checkout(
+        self, shopper: Shopper, promo_code: str = ""
+    ) -> Optional[str]:
+        """The order's id; None when Saleor refuses to complete the checkout (the
+        shopper leaves it as it is; the refusal is counted and shown)."""
         assert shopper.checkout is not None
-        # the order records the language its browser asked for (Accept-Language)
-        order_id = self.shop_host.complete_checkout(
-            self.visitors[shopper.language], shopper.checkout, promo_code
-        )
+        try:
+            # the order records the language its browser asked for (Accept-Language)
+            order_id = self.shop_host.complete_checkout(
+                self.visitors[shopper.language], shopper.checkout, promo_code
+            )
+        except ApiError as exc:
+            self.stats.refused.append(
+                f"{self.clock.now:%d %b %H:%M} {shopper.email}: {exc}"
+            )
+            return None
         if promo_code:
             self.stats.vouchers_used += 1
         shopper.orders.append(order_id)
@@ -391,8 +403,8 @@ class Story:
                 except ApiError:  # the wave outnumbers the units: sold out again
                     self.stats.alert_too_late += 1
                     continue
-                self.complete_checkout(buyer)
-                self.stats.alert_orders += 1
+                if self.complete_checkout(buyer) is not None:
+                    self.stats.alert_orders += 1
 
     def after_reminder(
         self, shopper: Shopper, step: str, message: ReceivedEmail
@@ -407,8 +419,8 @@ class Story:
                     r"(?:Use the code|Utilisez le code) (\w+)", message.text
                 )
                 code = match.group(1) if match else ""
-            self.complete_checkout(shopper, promo_code=code)
-            self.stats.recovered_orders += 1
+            if self.complete_checkout(shopper, promo_code=code) is not None:
+                self.stats.recovered_orders += 1
         elif shopper.plan == "unsubscribes" and step == "step1":
             self.one_click_unsubscribe(message)
 
