@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hosts import HOST, SALEOR3
-
 # the names tests imported from here before the split (kept for older branches)
 from tests.configuration import configure_plugin  # noqa: F401
 from tests.graphql import ApiClient  # noqa: F401
+from tests.hosts import HOST, SALEOR3
 
 pytest_plugins = [
     "tests.fixtures.smtp",
@@ -91,12 +90,27 @@ def pytest_configure(config) -> None:
     )
 
 
+#: fixtures of the plugin's GraphQL API and Saleor's storefront API: on 3.21 these
+#: need the s3api branch's GraphQL view
+GRAPHQL_FIXTURES = {"api_client", "staff_api_client", "staff_user"}
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     other = "saleor210" if SALEOR3 else "saleor321"
     for item in items:
+        if SALEOR3 and GRAPHQL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="through GraphQL: Saleor 3.21 serves the plugin's API from"
+                    " the s3api branch's view (not merged here)"
+                )
+            )
+            continue
         marker = item.get_closest_marker(other)
         if marker is not None:
-            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            reason = marker.kwargs.get("reason") or (
+                marker.args[0] if marker.args else ""
+            )
             item.add_marker(
                 pytest.mark.skip(reason=f"{other} only (host: {HOST}) {reason}".strip())
             )
