@@ -11,7 +11,7 @@ given a key is made for this process, as Saleor itself does in DEBUG mode.
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ecrm")
-os.environ.setdefault("SECRET_KEY", "ecrm-test-key-not-secret-change-me-in-production")
+os.environ.setdefault("SECRET_KEY", "ecrm-demo-key-not-secret-change-me-in-production")
 os.environ.setdefault("DEFAULT_FROM_EMAIL", "Demo Shop <shop@example.com>")
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost,127.0.0.1")
@@ -39,6 +39,10 @@ enable_ecrm(
     dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30)),
     checkout_scan_interval=float(os.environ.get("ECRM_CHECKOUT_SCAN_INTERVAL", 300)),
 )
+
+# one database, no replica: Saleor's reads "from the replica" go to the default
+# connection, so a test sees its own uncommitted rows (as Saleor's conftest fakes)
+DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # noqa: F405
 
 ANYMAIL = {
     "WEBHOOK_SECRET": os.environ.get(

@@ -228,8 +228,9 @@ def make_customer(email: str = "", password: str = "correct-horse-1", **extra: A
     """A customer account (Saleor's ``create_user``)."""
     from saleor.account.models import User
 
-    return User.objects.create_user(email or f"customer{next(_numbers)}@example.org",
-                                    password, **extra)
+    return User.objects.create_user(
+        email or f"customer{next(_numbers)}@example.org", password, **extra
+    )
 
 
 def make_checkout(
@@ -250,3 +251,8 @@ def make_checkout(
             checkout=checkout, variant=variant_of(product), quantity=quantity
         )
     return checkout
+
+
+def order_sequence(order: Order) -> int:
+    """The number the recommendation model counts an order by (its id on 2.10)."""
+    return int(order.pk)
