@@ -70,10 +70,12 @@ def inline_css(html: str) -> str:
 def inline_message_css(message: EmailMessage) -> EmailMessage:
     """Inline the CSS of the HTML body or HTML alternative of ``message``."""
     if isinstance(message, EmailMultiAlternatives):
-        message.alternatives = [
-            (inline_css(content) if mimetype == "text/html" else content, mimetype)
-            for content, mimetype in message.alternatives
-        ]
+        alternatives, message.alternatives = message.alternatives, []
+        for content, mimetype in alternatives:
+            # attach_alternative: Django 5.2 keeps EmailAlternative tuples there
+            message.attach_alternative(
+                inline_css(content) if mimetype == "text/html" else content, mimetype
+            )
     if message.content_subtype == "html":
         message.body = inline_css(message.body)
     return message
