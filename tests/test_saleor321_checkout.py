@@ -108,8 +108,7 @@ def test_a_left_checkout_is_reminded_and_checkout_complete_stops_the_rest(
     assert received.message["Subject"] == "Grace, your cart is waiting"
     assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert (
-        received.message["Message-ID"]
-        == reminders(token).get(step="step1").message_id
+        received.message["Message-ID"] == reminders(token).get(step="step1").message_id
     )
     assert "1 x Trail Tent: $120.00" in received.text
     assert "2 x Camp Lamp: $31.00" in received.text
