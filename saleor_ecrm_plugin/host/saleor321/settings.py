@@ -11,7 +11,7 @@ given a key is made for this process, as Saleor itself does in DEBUG mode.
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ecrm")
-os.environ.setdefault("SECRET_KEY", "ecrm-test-key-not-secret-change-me-in-production")
+os.environ.setdefault("SECRET_KEY", "ecrm-demo-key-not-secret-change-me-in-production")
 os.environ.setdefault("DEFAULT_FROM_EMAIL", "Demo Shop <shop@example.com>")
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost,127.0.0.1")
@@ -47,8 +47,3 @@ ANYMAIL = {
 }
 
 LOGGING["loggers"]["saleor"]["level"] = "INFO"  # type: ignore[name-defined] # noqa: F405
-
-# Saleor reads through its "replica" alias (a second connection); pytest-django
-# forbids it and, outside a transactional test, it would not see the test's rows.
-# Saleor's own suite shares one connection; here its reads go to the default one.
-DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # type: ignore[name-defined] # noqa: F405
