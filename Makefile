@@ -8,7 +8,7 @@ PY38 ?= $(shell pyenv root 2>/dev/null)/versions/3.8.18/bin/python
 PIP_FLAGS ?= $(shell $(PYTHON) -c 'import sys; print("" if sys.version_info[:2] == (3, 8) else "--ignore-requires-python")')
 export DJANGO_SETTINGS_MODULE := saleor_ecrm_plugin.demo.settings
 
-.PHONY: install test test38 test-saleor3 lint demo bench clean
+.PHONY: install test test38 test-saleor3 bench-saleor3 lint demo bench clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ test-saleor3: $(VENV3)/.installed
 	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) $(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db $(if $(SALEOR3_FRESH),--fresh)
 	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) DATABASE_URL=$$($(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db --url) \
 	  $(VENV3)/bin/python -m pytest --ds=$(SALEOR3_SETTINGS) $(PYTEST_ARGS)
+
+# the plugin's overhead on Saleor 3.21's checkout mutations, plugin on vs off
+bench-saleor3: $(VENV3)/.installed
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench_s3} \
+	  $(VENV3)/bin/python bench/saleor3_checkout.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The plugin's overhead on Saleor 3.21's checkout mutations. Prints figures, never fails.
+"""The plugin's overhead on Saleor 3.21's checkout mutations (prints, never fails).
 
 Run from the repository root with the Python 3.12 venv of ``make test-saleor3``::
 
@@ -22,7 +22,8 @@ production: enqueueing is timed, the tasks' work is not.
 It prints the median time of each mutation with the plugin on and off and their
 ratio (the target: at most 1.03 for the line mutations and ``checkoutComplete``).
 The database (default ``ecrm_bench_s3``) is cloned from ``SALEOR3_TEMPLATE_DB``
-(default ``saleor321_tpl``, Saleor's migrations applied) when missing, then gets
+(default ``ecrm_saleor3_tpl``, which ``make test-saleor3`` migrates once; Saleor's
+migrations only) when missing, then gets
 the plugin's migrations and Saleor's demo catalogue (``populatedb
 --withoutimages``, about 30 s the first time).
 """
@@ -44,7 +45,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ecrm_bench_s3"
-TIMED = ("checkoutCreate", "checkoutLinesAdd", "checkoutLinesUpdate", "checkoutComplete")
+TIMED = (
+    "checkoutCreate",
+    "checkoutLinesAdd",
+    "checkoutLinesUpdate",
+    "checkoutComplete",
+)
 TARGETED = ("checkoutLinesAdd", "checkoutLinesUpdate", "checkoutComplete")
 CHANNEL = "default-channel"
 
@@ -84,10 +90,9 @@ def setup() -> None:
         "DJANGO_SETTINGS_MODULE", "saleor_ecrm_plugin.host.saleor321.settings"
     )
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
-    clone_database(
-        os.environ["DATABASE_URL"],
-        os.environ.get("SALEOR3_TEMPLATE_DB", "saleor321_tpl"),
-    )
+    # default: the template ``make test-saleor3`` migrates once (DATABASE_URL unset)
+    template = os.environ.get("SALEOR3_TEMPLATE_DB", "ecrm_saleor3_tpl")
+    clone_database(os.environ["DATABASE_URL"], template)
     import django
 
     django.setup()

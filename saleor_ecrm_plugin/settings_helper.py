@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Dict, List, MutableMapping, Optional, Sequence, Union
 
@@ -31,6 +32,8 @@ APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
 APP_NAME = "saleor_ecrm_plugin"
 DISPATCH_TASK = "saleor_ecrm_plugin.dispatch_due_sends"
 CACHED = "django.template.loaders.cached.Loader"
+#: the emails' ``prices`` template library where django-prices is absent (Saleor 3)
+PRICES_LIBRARY = "saleor_ecrm_plugin.templating.prices"
 REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
 SCAN_CHECKOUTS_TASK = "saleor_ecrm_plugin.scan_abandoned_checkouts"
 BACK_IN_STOCK_TASK = "saleor_ecrm_plugin.detect_back_in_stock"
@@ -153,6 +156,11 @@ def enable_ecrm(
         # Saleor lists its loaders, which turns Django's template cache off: every
         # email would re-read and re-compile its templates
         options["loaders"] = [(CACHED, list(loaders))]
+    if find_spec("django_prices") is None:
+        # Saleor 3.x has no django-prices: the emails' ``prices`` library is ours
+        libraries = dict(options.get("libraries", {}))
+        libraries.setdefault("prices", PRICES_LIBRARY)
+        options["libraries"] = libraries
     templates[0] = {**templates[0], "DIRS": dirs, "OPTIONS": options}
     namespace["TEMPLATES"] = templates
 

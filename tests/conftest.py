@@ -78,7 +78,12 @@ GRAPHQL_FIXTURES = {"api_client", "staff_api_client", "staff_user", "product_man
 def pytest_collection_modifyitems(config, items) -> None:
     other = "saleor210" if SALEOR3 else "saleor321"
     for item in items:
-        if SALEOR3 and GRAPHQL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if (
+            SALEOR3
+            and GRAPHQL_FIXTURES & set(getattr(item, "fixturenames", ()))
+            # tests written for 3.21's API (s3api's) run; 2.10's wait for conversion
+            and item.get_closest_marker("saleor321") is None
+        ):
             item.add_marker(
                 pytest.mark.skip(
                     reason="through GraphQL: Saleor 3.21 serves the plugin's API from"

@@ -12,7 +12,10 @@ import time
 from pathlib import Path
 from typing import List
 
-import psycopg2
+try:  # Saleor 2.10's driver; Saleor 3 has psycopg 3, which answers the same calls
+    import psycopg2
+except ImportError:
+    import psycopg as psycopg2  # type: ignore[no-redef]
 
 from tests.celery_support import REPO_ROOT, current_database_url
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 from typing import List
 
 import graphene
@@ -37,8 +36,8 @@ from saleor_ecrm_plugin.programs.abandoned_checkout.program import (
 from tests.celery_support import child_env, stop_process_group, wait_until
 from tests.configuration import configure_plugin
 from tests.factories import make_address, make_product, variant_of
-from tests.test_abandoned_checkout import PLUGIN_VALUES
 from tests.race_support import STOREFRONT_PROCESS, OrderWitness, start_process
+from tests.test_abandoned_checkout import PLUGIN_VALUES
 from tests.test_dispatch_race import DISPATCHER_PROCESS
 
 pytestmark = pytest.mark.django_db(transaction=True)

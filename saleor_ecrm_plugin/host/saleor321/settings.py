@@ -51,8 +51,3 @@ ANYMAIL = {
 }
 
 LOGGING["loggers"]["saleor"]["level"] = "INFO"  # type: ignore[name-defined] # noqa: F405
-
-# Saleor reads through its "replica" alias (a second connection); pytest-django
-# forbids it and, outside a transactional test, it would not see the test's rows.
-# Saleor's own suite shares one connection; here its reads go to the default one.
-DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # type: ignore[name-defined] # noqa: F405

@@ -34,7 +34,9 @@ def uses_plugin_fields(document_ast: ast.Document) -> bool:
     fields (directly or through a fragment on the root type)."""
     for definition in document_ast.definitions:
         if isinstance(definition, ast.OperationDefinition):
-            ours = MUTATION_FIELDS if definition.operation == "mutation" else QUERY_FIELDS
+            ours = (
+                MUTATION_FIELDS if definition.operation == "mutation" else QUERY_FIELDS
+            )
         elif isinstance(definition, ast.FragmentDefinition):
             ours = QUERY_FIELDS | MUTATION_FIELDS
         else:
