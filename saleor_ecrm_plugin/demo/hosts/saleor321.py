@@ -468,6 +468,7 @@ class DemoShopImpl(DemoShop):
         Transaction.objects.filter(payment__in=payments).delete()
         payments.delete()
         TransactionItem.objects.filter(order__in=orders).delete()
+        _release_allocations(orders)
         removed = {
             "orders": ("order.Order", orders),
             "checkouts": (
@@ -484,6 +485,25 @@ class DemoShopImpl(DemoShop):
             what: queryset.delete()[1].get(label, 0)
             for what, (label, queryset) in removed.items()
         }
+
+
+def _release_allocations(orders: Any) -> None:
+    """Give back the stock the orders hold: Saleor 3 keeps each stock's
+    ``quantity_allocated`` beside its Allocation rows, and deleting an order
+    deletes the rows only (a next run would find its stock "allocated")."""
+    from django.db.models import F, Sum
+    from saleor.warehouse.models import Allocation, Stock
+
+    held = (
+        Allocation.objects.filter(order_line__order__in=orders)
+        .values("stock_id")
+        .annotate(total=Sum("quantity_allocated"))
+        .order_by()
+    )
+    for row in held:
+        Stock.objects.filter(pk=row["stock_id"]).update(
+            quantity_allocated=F("quantity_allocated") - row["total"]
+        )
 
 
 def _language_enum(language: str) -> str:
