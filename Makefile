@@ -8,7 +8,7 @@ PY38 ?= $(shell pyenv root 2>/dev/null)/versions/3.8.18/bin/python
 PIP_FLAGS ?= $(shell $(PYTHON) -c 'import sys; print("" if sys.version_info[:2] == (3, 8) else "--ignore-requires-python")')
 export DJANGO_SETTINGS_MODULE := saleor_ecrm_plugin.demo.settings
 
-.PHONY: install test test38 lint demo bench clean
+.PHONY: install test test38 test-saleor3 bench-saleor3 lint demo bench clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,62 @@ test: install
 test38:
 	$(MAKE) test PYTHON=$(PY38) VENV=.venv38
 
+# --- Saleor 3.21 (Python 3.12): its source tree, not a distribution pip can build -----
+PY312 ?= $(shell pyenv root 2>/dev/null)/versions/3.12.1/bin/python
+SALEOR3_VERSION ?= 3.21.69
+SALEOR3_TARBALL ?= ../shared/vendor/saleor-$(SALEOR3_VERSION).tar.gz
+# a folder holding Saleor's source (its saleor/ package); default: the tarball extracted
+SALEOR3_SRC ?= .saleor3/saleor-$(SALEOR3_VERSION)
+SALEOR3_REQUIREMENTS ?= ../shared/vendor/requirements-saleor-$(SALEOR3_VERSION).txt
+VENV3 ?= .venv312
+SALEOR3_SETTINGS := saleor_ecrm_plugin.host.saleor321.settings
+
+$(SALEOR3_SRC)/saleor/__init__.py:
+	test -f $(SALEOR3_TARBALL) || { echo "no Saleor source: set SALEOR3_SRC or SALEOR3_TARBALL" >&2; exit 1; }
+	mkdir -p $(dir $(SALEOR3_SRC))
+	tar -xzf $(SALEOR3_TARBALL) -C $(dir $(SALEOR3_SRC))
+	test -f $@
+
+$(VENV3)/.installed: setup.cfg pyproject.toml $(SALEOR3_REQUIREMENTS) $(SALEOR3_SRC)/saleor/__init__.py
+	$(PY312) -m venv $(VENV3)
+	$(VENV3)/bin/python -m pip install -q -r $(SALEOR3_REQUIREMENTS) setuptools==76.1.0
+	# Saleor from its source folder: a .pth, as pip cannot build it (poetry non-package)
+	$(VENV3)/bin/python -c 'import os, sysconfig; open(os.path.join(sysconfig.get_paths()["purelib"], "saleor-src.pth"), "w").write(os.path.abspath("$(SALEOR3_SRC)") + "\n")'
+	$(VENV3)/bin/python -m pip install -q -e '.[test]'
+	touch $@
+
+# the suite on Saleor 3.21: a template database migrated once (Saleor's 1,271
+# migrations, 3 min), cloned for the test database (createdb -T, under a second;
+# SALEOR3_FRESH=1 clones it again, as --create-db would migrate again)
+test-saleor3: $(VENV3)/.installed
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) $(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db $(if $(SALEOR3_FRESH),--fresh)
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) DATABASE_URL=$$($(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db --url) \
+	  $(VENV3)/bin/python -m pytest --ds=$(SALEOR3_SETTINGS) $(PYTEST_ARGS)
+
+# the plugin's overhead on Saleor 3.21's checkout mutations, plugin on vs off
+bench-saleor3: $(VENV3)/.installed
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench_s3} \
+	  $(VENV3)/bin/python bench/saleor3_checkout.py $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# `make demo HOST=saleor3`: the same demo on Saleor 3.21, in the venv of test-saleor3
+# (its own output folder; DATABASE_URL's database is cloned from SALEOR3_TEMPLATE_DB,
+# default <name>_tpl, when that exists)
+ifeq ($(HOST),saleor3)
+$(VENV3)/.demo: $(VENV3)/.installed
+	$(VENV3)/bin/python -m pip install -q -e '.[test,demo]'
+	touch $@
+
+demo: $(VENV3)/.demo
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) $(VENV3)/bin/python -m saleor_ecrm_plugin.demo --output demo-output/saleor3 $(ARGS)
+else
 demo: install
 	$(PY) -m saleor_ecrm_plugin.demo $(ARGS)
+endif
 
 bench: install
 	$(PY) -m pip install -q $(PIP_FLAGS) -c requirements/constraints.txt -e '.[bench]'
@@ -46,4 +95,4 @@ bench: install
 	$(PY) bench/lifecycle.py $(LIFECYCLE_ARGS)
 
 clean:
-	rm -rf .venv .venv38 demo-output
+	rm -rf .venv .venv38 .venv312 .saleor3 demo-output

@@ -26,10 +26,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.postgres.fields import JSONField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+try:  # Django >= 3.1 (Saleor 3.x); 3.0's is PostgreSQL's, removed in Django 4
+    from django.db.models import JSONField  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Django 3.0 (Saleor 2.10)
+    from django.contrib.postgres.fields import JSONField
 
 #: the static type of a TextChoices member: Django 3.0 ships no type information
 ChoiceValue = Any

@@ -5,7 +5,7 @@ The host's URLconf (``host/<adapter>/urls.py``) mounts them beside its own route
 
 from __future__ import annotations
 
-from django.conf.urls import url
+from django.urls import re_path as url
 
 from .engagement import views as engagement_views
 from .preferences import views

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Dict, List, MutableMapping, Optional, Sequence, Union
 
@@ -27,8 +28,12 @@ from .programs.manifest import SHIPPED_PROGRAMS, PeriodicScan, ProgramPackage
 
 PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
 APP_PATH = "saleor_ecrm_plugin.apps.EcrmConfig"
+#: the name Saleor 3.x appends to ``INSTALLED_APPS`` for the ``saleor.plugins`` entry
+APP_NAME = "saleor_ecrm_plugin"
 DISPATCH_TASK = "saleor_ecrm_plugin.dispatch_due_sends"
 CACHED = "django.template.loaders.cached.Loader"
+#: the emails' ``prices`` template library where django-prices is absent (Saleor 3)
+PRICES_LIBRARY = "saleor_ecrm_plugin.templating.prices"
 REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
 SCAN_CHECKOUTS_TASK = "saleor_ecrm_plugin.scan_abandoned_checkouts"
 BACK_IN_STOCK_TASK = "saleor_ecrm_plugin.detect_back_in_stock"
@@ -131,9 +136,17 @@ def enable_ecrm(
         plugins.append(PLUGIN_PATH)
     namespace["PLUGINS"] = plugins
 
-    apps = list(namespace.get("INSTALLED_APPS", []))
+    # Saleor 3.x appends the entry point's name (the bare package) for an installed
+    # plugin: the app config stands in its place, never twice (one app label)
+    apps = [
+        APP_PATH if app == APP_NAME else app
+        for app in namespace.get("INSTALLED_APPS", [])
+    ]
     if APP_PATH not in apps:
         apps.append(APP_PATH)
+    apps = [
+        app for n, app in enumerate(apps) if app != APP_PATH or apps.index(app) == n
+    ]
     namespace["INSTALLED_APPS"] = apps
 
     templates = namespace.get("TEMPLATES") or [
@@ -149,6 +162,11 @@ def enable_ecrm(
         # Saleor lists its loaders, which turns Django's template cache off: every
         # email would re-read and re-compile its templates
         options["loaders"] = [(CACHED, list(loaders))]
+    if find_spec("django_prices") is None:
+        # Saleor 3.x has no django-prices: the emails' ``prices`` library is ours
+        libraries = dict(options.get("libraries", {}))
+        libraries.setdefault("prices", PRICES_LIBRARY)
+        options["libraries"] = libraries
     templates[0] = {**templates[0], "DIRS": dirs, "OPTIONS": options}
     namespace["TEMPLATES"] = templates
 

@@ -8,6 +8,18 @@ from typing import Any, Dict, Optional, Sequence
 from django.test import Client
 
 
+def access_header(user: Any) -> str:
+    """The ``Authorization`` header of a signed-in ``user``: Saleor 2.10 reads
+    graphql_jwt's ``JWT`` tokens, Saleor 3 its own ``Bearer`` access tokens."""
+    try:
+        from graphql_jwt.shortcuts import get_token
+    except ImportError:
+        from saleor.core.jwt import create_access_token
+
+        return f"Bearer {create_access_token(user)}"
+    return f"JWT {get_token(user)}"
+
+
 class ApiClient:
     """Posts GraphQL to ``/graphql/``, optionally as ``user`` (a JWT) and from a given
         network ``address`` (the connection's ``REMOTE_ADDR``; ``forwarded_for`` adds an
@@ -46,9 +58,7 @@ class ApiClient:
         if self.language is not None:
             headers["HTTP_ACCEPT_LANGUAGE"] = self.language
         if self.user is not None:
-            from graphql_jwt.shortcuts import get_token
-
-            headers["HTTP_AUTHORIZATION"] = f"JWT {get_token(self.user)}"
+            headers["HTTP_AUTHORIZATION"] = access_header(self.user)
         return headers
 
     def response(self, query: str, variables: Any = None) -> Any:

@@ -19,7 +19,8 @@ from saleor_ecrm_plugin.programs.registry import get_program
 from tests.conftest import configure_plugin
 from tests.factories import (
     fulfill,
-    make_address,
+    make_checkout,
+    make_customer,
     make_order,
     make_product,
     variant_of,
@@ -82,9 +83,7 @@ class WelcomeCase(ProgramCase):
     config = {"welcome_enabled": True}
 
     def setup(self) -> None:
-        from saleor.account.models import User
-
-        self.user = User.objects.create_user(self.recipient, "password")
+        self.user = make_customer(self.recipient, "password")
 
     def plan(self) -> None:
         self.program.plan_welcome(self.settings, self.user.pk, self.user.email)
@@ -112,15 +111,8 @@ class AbandonedCheckoutCase(ProgramCase):
     config = {"abandoned_enabled": True, "abandoned_consent_mode": "everyone"}
 
     def setup(self) -> None:
-        from saleor.checkout.models import Checkout, CheckoutLine
-
         product = make_product("Trail Tent", price="120.00")
-        self.checkout = Checkout.objects.create(
-            email=self.recipient, currency="USD", shipping_address=make_address()
-        )
-        CheckoutLine.objects.create(
-            checkout=self.checkout, variant=variant_of(product), quantity=2
-        )
+        self.checkout = make_checkout([product], email=self.recipient, quantity=2)
 
     def plan(self) -> None:
         self.program.note_activity(self.settings, str(self.checkout.token))

@@ -13,18 +13,11 @@ database, on a connection of its own, whether the order of that checkout exists
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
-import threading
-import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 from typing import List
 
 import graphene
-import psycopg2
 import pytest
 from django.utils import timezone
 from saleor.checkout import calculations
@@ -40,66 +33,19 @@ from saleor_ecrm_plugin.programs.abandoned_checkout.program import (
     PROGRAM_ID,
     abandoned_checkout_program,
 )
-from tests.celery_support import (
-    REPO_ROOT,
-    child_env,
-    current_database_url,
-    stop_process_group,
-    wait_until,
-)
+from tests.celery_support import child_env, stop_process_group, wait_until
 from tests.configuration import configure_plugin
 from tests.factories import make_address, make_product, variant_of
+from tests.race_support import STOREFRONT_PROCESS, OrderWitness, start_process
 from tests.test_abandoned_checkout import PLUGIN_VALUES
 from tests.test_dispatch_race import DISPATCHER_PROCESS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKOUTS = 200
-SMTP_DELAY = 0.02  # seconds per message: 200 reminders take at least 4 s
 
-STOREFRONT_PROCESS = r"""
-import json, sys, threading, time
-from pathlib import Path
-
-import django
-
-django.setup()
-
-from django.db import connection
-from django.test import Client
-
-ids = json.loads(Path(sys.argv[1]).read_text())
-ready, start, result = map(Path, sys.argv[2:5])
-COMPLETE = '''mutation Complete($id: ID!) { checkoutComplete(checkoutId: $id) {
-  checkoutErrors { code message } order { id } } }'''
-
-def post(client, query, variables):
-    response = client.post("/graphql/", {"query": query, "variables": variables},
-                           content_type="application/json", HTTP_HOST="localhost")
-    return response.json()
-
-post(Client(), "{ shop { name } }", {})  # load the schema before the start line
-ready.touch()
-while not start.exists():
-    time.sleep(0.002)
-
-results = {}
-def complete(part):
-    client = Client()
-    try:
-        for checkout_id in part:
-            data = post(client, COMPLETE, {"id": checkout_id})
-            results[checkout_id] = data["data"]["checkoutComplete"]
-    finally:
-        connection.close()
-
-threads = [threading.Thread(target=complete, args=(ids[n::2],)) for n in range(2)]
-for thread in threads:
-    thread.start()
-for thread in threads:
-    thread.join()
-result.write_text(json.dumps(results))
-"""
+COMPLETE = """mutation Complete($id: ID!) { checkoutComplete(checkoutId: $id) {
+  checkoutErrors { code message } order { id } } }"""
 
 
 def prepare_checkouts(count: int) -> List[str]:
@@ -127,45 +73,6 @@ def prepare_checkouts(count: int) -> List[str]:
         )
         tokens.append(str(checkout.token))
     return tokens
-
-
-class OrderWitness:
-    """Called by the SMTP server for each message, before it answers: does the
-    order of the reminded checkout exist already?"""
-
-    def __init__(self) -> None:
-        self.connection = psycopg2.connect(current_database_url())
-        self.connection.autocommit = True
-        self.lock = threading.Lock()
-        self.late: List[str] = []
-        self.checked = 0
-
-    def __call__(self, envelope) -> None:
-        time.sleep(SMTP_DELAY)
-        match = re.search(rb"/cart/([0-9a-f-]{36})/", envelope.content)
-        if match is None:
-            return None
-        token = match.group(1).decode()
-        with self.lock, self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM order_order WHERE checkout_token = %s", [token]
-            )
-            self.checked += 1
-            if cursor.fetchone():
-                self.late.append(token)
-        return None
-
-
-def start_process(script: str, args: List[str], env, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-c", script, *args],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_path):
@@ -202,7 +109,13 @@ def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_
         ),
         start_process(
             STOREFRONT_PROCESS,
-            [str(ids), str(tmp_path / "ready-s"), str(start), str(tmp_path / "orders")],
+            [
+                str(ids),
+                str(tmp_path / "ready-s"),
+                str(start),
+                str(tmp_path / "orders"),
+                COMPLETE,
+            ],
             env,
             tmp_path / "storefront.log",
         ),

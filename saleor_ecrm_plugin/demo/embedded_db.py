@@ -128,39 +128,98 @@ def _server_version(bin_dir: Path) -> str:
     return "PostgreSQL " + output.strip().rsplit(" ", 1)[-1]
 
 
+def _driver() -> Any:
+    """psycopg2 (Saleor 2.10) or psycopg 3 (Saleor 3.21): both answer
+    ``connect(**params)``, ``autocommit`` and ``sql``."""
+    try:
+        import psycopg2 as driver
+        import psycopg2.sql  # noqa: F401
+    except ImportError:
+        import psycopg as driver  # type: ignore[no-redef]
+        import psycopg.sql  # noqa: F401
+    return driver
+
+
+def _maintenance_connection(params: Dict[str, Optional[Any]]) -> Any:
+    """A connection to the server's ``postgres`` database, in autocommit."""
+    driver = _driver()
+    try:
+        connection = driver.connect(
+            **{k: v for k, v in dict(params, dbname="postgres").items() if v}
+        )
+    except driver.OperationalError as exc:
+        raise DemoSetupError(
+            f"Cannot reach the PostgreSQL server of DATABASE_URL: {exc}".strip()
+        ) from exc
+    connection.autocommit = True
+    return connection
+
+
 def ensure_database_exists(settings_dict: Dict[str, Any]) -> bool:
     """Create the database of a Django ``DATABASES`` entry if it is missing.
 
     Connects to the server's ``postgres`` maintenance database with the same
     credentials. Returns True when the database was created.
     """
-    import psycopg2
-    from psycopg2 import sql
-
     name = settings_dict["NAME"]
     params: Dict[str, Optional[Any]] = {
-        "dbname": "postgres",
         "user": settings_dict.get("USER") or None,
         "password": settings_dict.get("PASSWORD") or None,
         "host": settings_dict.get("HOST") or None,
         "port": settings_dict.get("PORT") or None,
         **settings_dict.get("OPTIONS", {}),
     }
+    connection = _maintenance_connection(params)
     try:
-        connection = psycopg2.connect(
-            **{k: v for k, v in params.items() if v is not None}
-        )
-    except psycopg2.OperationalError as exc:
-        raise DemoSetupError(
-            f"Cannot reach the PostgreSQL server of DATABASE_URL: {exc}".strip()
-        ) from exc
-    try:
-        connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone():
                 return False
+            sql = _driver().sql
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             return True
     finally:
         connection.close()
+
+
+def clone_database_from_template(url: str, template: str) -> Optional[str]:
+    """Create the database of ``url`` as a copy of ``template`` (``createdb -T``:
+    a migrated database in under a second instead of minutes of migrations).
+
+    Does nothing when the database exists already (returns None) or the server
+    has no ``template``; returns what it did or why not, for the console.
+    """
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    params: Dict[str, Optional[Any]] = {
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "host": query.get("host") or parts.hostname,
+        "port": parts.port,
+    }
+    if not name or name == template:
+        return None
+    connection = _maintenance_connection(params)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
+                [name, template],
+            )
+            found = {row[0] for row in cursor.fetchall()}
+            if name in found:
+                return None
+            if template not in found:
+                return f"no migrated template database {template!r} to clone"
+            sql = _driver().sql
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+    finally:
+        connection.close()
+    return f"created database {name!r} as a copy of the migrated {template!r}"

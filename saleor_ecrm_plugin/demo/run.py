@@ -1,5 +1,7 @@
-"""``make demo``: a Saleor 2.10.1 shop with the plugin, driven through its real API.
+"""``make demo``: a Saleor shop with the plugin, driven through its real API.
 
+The Saleor is the one installed: 2.10.1 from PyPI (``make demo``) or a 3.21 source
+tree (``make demo HOST=saleor3``); what differs between them is in :mod:`.hosts`.
 Steps: database (``DATABASE_URL`` or an embedded PostgreSQL) -> migrate -> Saleor's
 demo catalogue (``populatedb``, first run only) -> the plugin configured through
 ``pluginUpdate`` with a local SMTP sink -> a simulated fortnight of customers
@@ -15,8 +17,6 @@ previous run's demo customers, their orders and the plugin's rows are removed).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import logging
 import os
 import sys
@@ -27,10 +27,10 @@ from typing import Any, Dict, List, Optional
 
 from .embedded_db import DemoSetupError, ensure_database_exists, start_embedded_postgres
 from .gallery import EmailGallery
+from .hosts import DemoShop, for_installed_saleor
 from .shop_api import ApiError
 from .smtp_sink import ReceivedEmail, SmtpSink
 
-SETTINGS_MODULE = "saleor_ecrm_plugin.demo.settings"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
 DEMO_DISPATCH_INTERVAL = "5"
 STEPS = 5
@@ -68,7 +68,8 @@ PLUGIN_SETTINGS = {
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m saleor_ecrm_plugin.demo",
-        description="Run a Saleor 2.10.1 demo shop with the e-CRM plugin.",
+        description="Run a demo shop on the installed Saleor (2.10.1 or 3.21) with "
+        "the e-CRM plugin.",
     )
     parser.add_argument(
         "--serve",
@@ -86,46 +87,28 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+#: the wall clock, out of the simulated clock's reach (freezegun >= 1 also freezes
+#: ``time.monotonic``, but replaces module attributes only)
+_WALL_CLOCK = (time.monotonic,)
+
+
 class Console:
     """The demo's printed lines: numbered steps, indented details, timings."""
 
     def __init__(self) -> None:
         self.step_number = 0
-        self.step_started = time.monotonic()
+        self.step_started = _WALL_CLOCK[0]()
 
     def step(self, title: str) -> None:
         self.step_number += 1
-        self.step_started = time.monotonic()
+        self.step_started = _WALL_CLOCK[0]()
         print(f"[{self.step_number}/{STEPS}] {title}", flush=True)
 
     def detail(self, text: str) -> None:
         print(f"      {text}", flush=True)
 
     def elapsed(self) -> str:
-        return f"{time.monotonic() - self.step_started:.1f} s"
-
-
-class _PopulateLog(io.TextIOBase):
-    """populatedb's output: all of it to a log file, its milestones to the console."""
-
-    MILESTONES = ("Created warehouses", "Created products", "Superuser")
-
-    def __init__(self, path: Path, console: Console) -> None:
-        self._file = path.open("w", encoding="utf-8")
-        self._console = console
-        self.lines = 0
-
-    def write(self, text: str) -> int:
-        self._file.write(text)
-        for line in text.splitlines():
-            self.lines += 1
-            if line.startswith(self.MILESTONES):
-                self._console.detail(f"{line.strip()} ({self._console.elapsed()})")
-        return len(text)
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
+        return f"{_WALL_CLOCK[0]() - self.step_started:.1f} s"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -134,8 +117,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     output.mkdir(parents=True, exist_ok=True)
     console = Console()
     started = time.monotonic()
+    try:
+        shop = for_installed_saleor()
+    except ValueError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
     print(
-        f"e-CRM demo: Saleor 2.10.1 + saleor_ecrm_plugin on Python "
+        f"e-CRM demo: {shop.label} + saleor_ecrm_plugin on Python "
         f"{sys.version.split()[0]}; output in {_shown(output)}",
         flush=True,
     )
@@ -155,14 +143,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     sink = SmtpSink(on_message=on_email).start()
     try:
-        env = _prepare_environment(args, output, sink, console)
-        ok = _run_story(console, output, sink, gallery, env)
+        env = _prepare_environment(args, output, sink, console, shop)
+        ok = _run_story(console, output, sink, gallery, env, shop)
         print(f"\nDone in {time.monotonic() - started:.1f} s.", flush=True)
         if args.serve:
             serving["on"] = True
-            _serve(args, env, output)
+            _serve(args, env, output, shop)
         else:
-            _print_what_to_try(env, args.port, serving=False)
+            _print_what_to_try(env, args.port, shop, serving=False)
         return 0 if ok else 1
     except (DemoSetupError, ApiError) as exc:
         print(f"\ndemo: {exc}", file=sys.stderr)
@@ -182,7 +170,11 @@ def _shown(path: Path) -> str:
 
 
 def _prepare_environment(
-    args: argparse.Namespace, output: Path, sink: SmtpSink, console: Console
+    args: argparse.Namespace,
+    output: Path,
+    sink: SmtpSink,
+    console: Console,
+    shop: DemoShop,
 ) -> Dict[str, Any]:
     """Set what Django's settings read, before they load. Returns facts for later."""
     console.step("Database")
@@ -191,6 +183,7 @@ def _prepare_environment(
     if given:
         env["database"] = "DATABASE_URL (" + _redact(given) + ")"
         console.detail(f"using {env['database']}")
+        shop.prepare_database(given, console)
     else:
         console.detail("DATABASE_URL is not set: starting an embedded PostgreSQL")
         database = start_embedded_postgres(output / "pgdata")
@@ -203,8 +196,9 @@ def _prepare_environment(
             f'{database.psql} "{database.url.replace("postgres://", "postgresql://")}"'
         )
         console.detail(f"{env['database']}: up ({console.elapsed()})")
+        shop.prepare_database(database.url, console)
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    os.environ["DJANGO_SETTINGS_MODULE"] = shop.settings_module
     os.environ["EMAIL_URL"] = sink.url
     os.environ.setdefault("MEDIA_ROOT", str(output / "media"))
     os.environ.setdefault("ECRM_DISPATCH_INTERVAL", DEMO_DISPATCH_INTERVAL)
@@ -228,6 +222,7 @@ def _run_story(
     sink: SmtpSink,
     gallery: EmailGallery,
     env: Dict[str, Any],
+    shop: DemoShop,
 ) -> bool:
     import django
 
@@ -247,14 +242,15 @@ def _run_story(
     if ensure_database_exists(connection.settings_dict):
         console.detail(f"created database {connection.settings_dict['NAME']!r}")
 
-    _migrate(console)
-    _populate(console, output)
-    _configure_plugin(console, sink)
-    since = _live_fortnight(console, sink)
+    _migrate(console, shop)
+    console.step("Catalogue: Saleor's populatedb")
+    shop.populate(console, output)
+    _configure_plugin(console, sink, shop)
+    since = _live_fortnight(console, sink, shop)
     return _report(since, sink, gallery)
 
 
-def _migrate(console: Console) -> None:
+def _migrate(console: Console, shop: DemoShop) -> None:
     import subprocess
 
     from django.db import connection
@@ -266,7 +262,8 @@ def _migrate(console: Console) -> None:
     if not plan:
         console.detail(f"up to date ({console.elapsed()})")
         return
-    console.detail(f"applying {len(plan)} migrations (first run only, about a minute)")
+    estimate = shop.migration_estimate(len(plan))
+    console.detail(f"applying {len(plan)} migrations ({estimate})")
     # In a child process: after an in-process migrate, Saleor's populatedb fails
     # ("SiteSettings.top_menu must be a Menu instance") in Django 3.0.
     process = subprocess.Popen(
@@ -289,49 +286,14 @@ def _migrate(console: Console) -> None:
     console.detail(f"applied {applied} migrations in {console.elapsed()}")
 
 
-def _populate(console: Console, output: Path) -> None:
-    from django.core.management import call_command
-    from saleor.core.management.commands import populatedb
-    from saleor.product.models import Product
-
-    console.step("Catalogue: Saleor's populatedb")
-    count = Product.objects.count()
-    if count:
-        console.detail(
-            f"already loaded ({count} products): skipped ({console.elapsed()})"
-        )
-        return
-    console.detail("loading Saleor's demo catalogue (first run only)")
-    command = populatedb.Command()
-    # the command looks for its images relative to the working directory
-    saleor_dir = Path(populatedb.__file__).resolve().parents[3]
-    command.placeholders_dir = str(saleor_dir / "static" / "placeholders") + os.sep
-    log = _PopulateLog(output / "populatedb.log", console)
-    saleor_logger = logging.getLogger("saleor")
-    level = saleor_logger.level
-    # thumbnails are logged per object, sqlsequencereset writes to stderr: to the log
-    saleor_logger.setLevel(logging.WARNING)
-    try:
-        with contextlib.redirect_stderr(log):  # type: ignore[type-var]
-            call_command(command, createsuperuser=True, withoutimages=True, stdout=log)
-    finally:
-        saleor_logger.setLevel(level)
-        log.close()
-    console.detail(
-        f"loaded {Product.objects.count()} products, customers, orders in "
-        f"{console.elapsed()} (log: {_shown(output / 'populatedb.log')})"
-    )
-
-
-def _configure_plugin(console: Console, sink: SmtpSink) -> Any:
+def _configure_plugin(console: Console, sink: SmtpSink, shop: DemoShop) -> Any:
     from django.conf import settings
 
     from ..constants import PLUGIN_ID
-    from . import shop_api
 
     console.step("Plugin and mail")
-    staff = shop_api.staff_client()
-    stored = shop_api.configure_plugin(staff, PLUGIN_ID, True, PLUGIN_SETTINGS)
+    staff = shop.staff_client()
+    stored = shop.configure_plugin(staff, PLUGIN_ID, True, PLUGIN_SETTINGS)
     shown = ", ".join(f"{name}={stored.get(name)}" for name in PLUGIN_SETTINGS)
     console.detail(f"pluginUpdate {PLUGIN_ID}: active={stored['active']}, {shown}")
     console.detail(
@@ -341,7 +303,7 @@ def _configure_plugin(console: Console, sink: SmtpSink) -> Any:
     return staff
 
 
-def _live_fortnight(console: Console, sink: SmtpSink) -> datetime:
+def _live_fortnight(console: Console, sink: SmtpSink, shop: DemoShop) -> datetime:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -349,7 +311,7 @@ def _live_fortnight(console: Console, sink: SmtpSink) -> datetime:
     from . import story
 
     console.step(f"A fortnight of customers ({story.DAYS} simulated days)")
-    removed = story.forget_previous_run()
+    removed = story.forget_previous_run(shop)
     if any(removed.values()):
         shown = ", ".join(f"{n} {what}" for what, n in removed.items() if n)
         console.detail(f"removed the previous run's {shown}")
@@ -366,7 +328,7 @@ def _live_fortnight(console: Console, sink: SmtpSink) -> datetime:
         )
 
     with story.SimulatedClock(start) as clock:
-        stats = story.Story(sink, clock, on_day).run(start)
+        stats = story.Story(sink, clock, on_day, shop).run(start)
     console.detail(
         f"{stats.shoppers} shoppers ({stats.accounts} opened an account), "
         f"{stats.checkouts} checkouts, {stats.orders} orders "
@@ -380,6 +342,13 @@ def _live_fortnight(console: Console, sink: SmtpSink) -> datetime:
         f" sign-ups, {stats.restocks} restocks, {stats.newsletter_confirmed} "
         f"newsletter confirmations, {stats.unsubscribed} one-click unsubscribes"
     )
+    if stats.refused:
+        console.detail(
+            f"Saleor refused to complete {len(stats.refused)} checkout(s) "
+            "(their shoppers left):"
+        )
+        for refusal in stats.refused:
+            console.detail(f"  {refusal}")
     return start
 
 
@@ -433,11 +402,11 @@ def _report(since: datetime, sink: SmtpSink, gallery: EmailGallery) -> bool:
     return not problems
 
 
-def _print_what_to_try(env: Dict[str, Any], port: int, serving: bool) -> None:
-    from . import shop_api
-
+def _print_what_to_try(
+    env: Dict[str, Any], port: int, shop: DemoShop, serving: bool
+) -> None:
     endpoint = f"http://127.0.0.1:{port}/graphql/"
-    query = shop_api.SAMPLE_QUERY.replace('"', '\\"')
+    query = shop.sample_query.replace('"', '\\"')
     interval = os.environ.get("ECRM_DISPATCH_INTERVAL", "30")
     indent = " " * 26
     lines = ["", "What to try" + ("" if serving else " (with --serve)") + ":"]
@@ -475,7 +444,9 @@ def _print_what_to_try(env: Dict[str, Any], port: int, serving: bool) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _serve(args: argparse.Namespace, env: Dict[str, Any], output: Path) -> None:
+def _serve(
+    args: argparse.Namespace, env: Dict[str, Any], output: Path, shop: DemoShop
+) -> None:
     from django.db import close_old_connections
 
     from ..dispatcher import Dispatcher
@@ -518,7 +489,7 @@ def _serve(args: argparse.Namespace, env: Dict[str, Any], output: Path) -> None:
         if not serve.wait_for_graphql(endpoint, timeout=90, alive=web.running):
             raise DemoSetupError(f"Saleor's API did not come up at {endpoint}")
         print(f"  Saleor GraphQL API at {endpoint}", flush=True)
-        _print_what_to_try(env, port, serving=True)
+        _print_what_to_try(env, port, shop, serving=True)
 
         interval = float(os.environ["ECRM_DISPATCH_INTERVAL"])
         next_dispatch = time.monotonic() + interval

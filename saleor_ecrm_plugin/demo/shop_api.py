@@ -3,30 +3,15 @@
 Requests go through Django's full stack (middleware, Saleor's ``/graphql/`` view,
 its plugin manager and hooks) with :class:`django.test.Client`; no server is
 needed. Staff requests carry a JWT of the shop's superuser; customers are anonymous
-visitors, as on a storefront's checkout.
+visitors, as on a storefront's checkout. What differs between Saleor lines (the
+mutations' arguments, the staff token) is in :mod:`.hosts`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from ..errors import EcrmError
-
-SAMPLE_QUERY = "{ shop { name } products(first: 3) { edges { node { name } } } }"
-
-UPDATE_PLUGIN = """
-mutation UpdatePlugin($id: ID!, $input: PluginUpdateInput!) {
-  pluginUpdate(id: $id, input: $input) {
-    pluginsErrors { field code message }
-  }
-}
-"""
-
-READ_PLUGIN = """
-query Plugin($id: ID!) {
-  plugin(id: $id) { id active configuration { name value } }
-}
-"""
 
 
 class ApiError(EcrmError, RuntimeError):
@@ -35,9 +20,19 @@ class ApiError(EcrmError, RuntimeError):
 
 class GraphQLClient:
     """Posts GraphQL to ``/graphql/``, optionally with a JWT, in a browser's
-    language (``Accept-Language``) when given one."""
+    language (``Accept-Language``) when given one.
 
-    def __init__(self, token: Optional[str] = None, language: str = "") -> None:
+    ``token_factory`` makes a fresh token per request, for hosts whose tokens
+    expire within minutes of the demo's simulated clock (Saleor 3: 5 minutes).
+    """
+
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        language: str = "",
+        path: str = "/graphql/",
+        token_factory: Optional[Callable[[], str]] = None,
+    ) -> None:
         from django.test import Client
 
         # SERVER_NAME is in Saleor's default ALLOWED_HOSTS ("testserver" is not)
@@ -45,14 +40,23 @@ class GraphQLClient:
         self._client = Client(SERVER_NAME="localhost", **extra)
         self.token = token
         self.language = language
+        self.path = path
+        self.token_factory = token_factory
+
+    def at(self, path: str) -> GraphQLClient:
+        """The same visitor (token, language, cookies) posting to ``path``."""
+        other = GraphQLClient(self.token, self.language, path, self.token_factory)
+        other._client = self._client
+        return other
 
     def execute(
         self, query: str, variables: Optional[Dict[str, Any]] = None
     ) -> Dict[str, Any]:
         """Return ``data``; raise :class:`ApiError` on GraphQL or HTTP errors."""
-        headers = {"HTTP_AUTHORIZATION": f"JWT {self.token}"} if self.token else {}
+        token = self.token_factory() if self.token_factory else self.token
+        headers = {"HTTP_AUTHORIZATION": f"JWT {token}"} if token else {}
         response = self._client.post(
-            "/graphql/",
+            self.path,
             {"query": query, "variables": variables or {}},
             content_type="application/json",
             **headers,
@@ -61,66 +65,24 @@ class GraphQLClient:
             body = response.json()
         except ValueError as exc:
             raise ApiError(
-                f"/graphql/ answered HTTP {response.status_code} without JSON"
+                f"{self.path} answered HTTP {response.status_code} without JSON"
             ) from exc
         if body.get("errors"):
-            raise ApiError(f"/graphql/ errors: {body['errors']}")
+            raise ApiError(f"{self.path} errors: {body['errors']}")
         return body["data"]
 
     def mutate(
         self, field: str, query: str, variables: Optional[Dict[str, Any]] = None
     ) -> Dict[str, Any]:
-        """Run a mutation and raise if its ``*Errors`` list is not empty."""
+        """Run a mutation and raise if its ``errors`` (Saleor 3) or ``*Errors``
+        (Saleor 2.10) list is not empty."""
         result = self.execute(query, variables)[field]
         errors = [
             error
             for name, value in result.items()
-            if name.endswith("Errors") and value
+            if (name == "errors" or name.endswith("Errors")) and value
             for error in value
         ]
         if errors:
             raise ApiError(f"{field}: {errors}")
         return result
-
-
-def staff_client(
-    email: str = "admin@example.com", password: str = "admin"
-) -> GraphQLClient:
-    """A client acting as the shop's superuser (created if the shop has none)."""
-    from graphql_jwt.shortcuts import get_token
-    from saleor.account.models import User
-    from saleor.account.utils import create_superuser
-
-    user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-    if user is None:
-        create_superuser({"email": email, "password": password})
-        user = User.objects.get(email=email)
-    return GraphQLClient(get_token(user))
-
-
-def configure_plugin(
-    staff: GraphQLClient, plugin_id: str, active: bool, values: Dict[str, str]
-) -> Dict[str, Any]:
-    """Save the plugin's configuration with ``pluginUpdate``; return it as read back.
-
-    Saleor 2.10.1's ``pluginUpdate`` answers with a wrong payload, so the stored
-    configuration is read back with the ``plugin`` query.
-    """
-    staff.mutate(
-        "pluginUpdate",
-        UPDATE_PLUGIN,
-        {
-            "id": plugin_id,
-            "input": {
-                "active": active,
-                "configuration": [
-                    {"name": name, "value": value} for name, value in values.items()
-                ],
-            },
-        },
-    )
-    plugin = staff.execute(READ_PLUGIN, {"id": plugin_id})["plugin"]
-    return {
-        "active": plugin["active"],
-        **{item["name"]: item["value"] for item in plugin["configuration"]},
-    }

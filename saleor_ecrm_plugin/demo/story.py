@@ -1,7 +1,9 @@
 """The simulated fortnight: a shop's customers, through Saleor's real GraphQL API.
 
-The demo process's clock is moved (freezegun, which Saleor 2.10 itself depends on)
-from 14 days ago to now, one simulated hour at a time. Every hour, the customers
+The same story on every Saleor line: what differs (building the shop, the
+mutations' dialect, ids) is asked of a :class:`~.hosts.DemoShop`. The demo
+process's clock is moved (freezegun) from 14 days ago to now, one simulated hour at
+a time. Every hour, the customers
 scheduled for it act through ``/graphql/`` and the plugin's pages; then what beat
 would run runs (the checkout scan, back-in-stock detection, the dispatcher); then
 customers react to the emails that reached the SMTP sink in that hour: they return
@@ -27,7 +29,8 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from .history import ShopHistory
-from .shop_api import ApiError, GraphQLClient, staff_client
+from .hosts import ADDRESS, PARIS_ADDRESS, CatalogueItem, DemoShop, StartedCheckout
+from .shop_api import ApiError, GraphQLClient
 from .smtp_sink import ReceivedEmail, SmtpSink
 
 #: the demo shoppers' browser
@@ -54,92 +57,15 @@ FRENCH_FIRST_NAMES = (
     "Amélie Camille Chloé Élodie Hugo Jules Léa Louis Manon Mathis Nathalie Océane "
     "Pierre Sophie Théo Zoé"
 ).split()
-PARIS_ADDRESS = {
-    "firstName": "",
-    "lastName": "",
-    "streetAddress1": "15 rue Lepic",
-    "city": "Paris",
-    "postalCode": "75018",
-    "country": "FR",
-}
-UPDATE_METADATA = """
-mutation Meta($id: ID!, $input: [MetadataInput!]!) {
-  updateMetadata(id: $id, input: $input) { metadataErrors { field code message } }
-}
-"""
-
-ADDRESS = {
-    "firstName": "",
-    "lastName": "",
-    "streetAddress1": "1 Market Street",
-    "city": "San Francisco",
-    "postalCode": "94105",
-    "country": "US",
-    "countryArea": "CA",
-}
-
-CHECKOUT_CREATE = """
-mutation Create($input: CheckoutCreateInput!) {
-  checkoutCreate(input: $input) {
-    checkoutErrors { field code message }
-    checkout { id availableShippingMethods { id } }
-  }
-}"""
-SHIPPING = """
-mutation Shipping($checkoutId: ID!, $methodId: ID!) {
-  checkoutShippingMethodUpdate(checkoutId: $checkoutId, shippingMethodId: $methodId) {
-    checkoutErrors { field code message }
-    checkout { totalPrice { gross { amount } } }
-  }
-}"""
-PROMO = """
-mutation Promo($checkoutId: ID!, $code: String!) {
-  checkoutAddPromoCode(checkoutId: $checkoutId, promoCode: $code) {
-    checkoutErrors { field code message }
-    checkout { totalPrice { gross { amount } } }
-  }
-}"""
-PAY = """
-mutation Pay($checkoutId: ID!, $input: PaymentInput!) {
-  checkoutPaymentCreate(checkoutId: $checkoutId, input: $input) {
-    paymentErrors { field code message }
-  }
-}"""
-COMPLETE = """
-mutation Complete($checkoutId: ID!) {
-  checkoutComplete(checkoutId: $checkoutId) {
-    checkoutErrors { field code message }
-    order { id number }
-  }
-}"""
-BROWSE = """
-query Browse($first: Int!) { products(first: $first) { edges { node { id name } } } }
-"""
-REGISTER = """
-mutation Register($email: String!, $password: String!) {
-  accountRegister(input: {email: $email, password: $password}) {
-    accountErrors { field code message }
-  }
-}"""
 NEWSLETTER = """
 mutation Newsletter($email: String!) {
   newsletterSubscribe(email: $email) { ecrmErrors { field code message } }
-}"""
-STOCKS = """
-mutation Stocks($variantId: ID!, $stocks: [StockInput!]!) {
-  productVariantStocksUpdate(variantId: $variantId, stocks: $stocks) {
-    bulkStockErrors { field code message }
-  }
 }"""
 BACK_IN_STOCK = """
 mutation Subscribe($variantId: ID!, $email: String) {
   backInStockSubscribe(variantId: $variantId, email: $email) {
     ecrmErrors { field code message }
   }
-}"""
-FULFIL = """
-mutation Fulfil($order: ID!, $input: OrderFulfillInput!) {
-  orderFulfill(order: $order, input: $input) { orderErrors { field code message } }
 }"""
 PENDING_REVIEWS = """
 query Pending { reviews(status: PENDING, first: 100) { id rating comment } }
@@ -173,9 +99,8 @@ class Shopper:
     #: the language of the shopper's browser (and storefront)
     language: str = "en"
     email: str = ""
-    checkout_id: Optional[str] = None
-    shipping_method_id: str = ""
-    orders: List[int] = field(default_factory=list)
+    checkout: Optional[StartedCheckout] = None
+    orders: List[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.email:
@@ -204,6 +129,8 @@ class StoryStats:
     alert_orders: int = 0
     alert_too_late: int = 0
     restocks: int = 0
+    #: checkouts Saleor refused to complete, with its reason (the shopper leaves)
+    refused: List[str] = field(default_factory=list)
 
 
 class Story:
@@ -214,108 +141,44 @@ class Story:
         sink: SmtpSink,
         clock: SimulatedClock,
         on_day: Callable[[int, datetime, Dict[str, int]], None],
+        shop: DemoShop,
     ) -> None:
         self.sink = sink
         self.clock = clock
         self.on_day = on_day
+        self.shop_host = shop
         self.rng = random.Random(SEED)
-        self.staff = staff_client()
+        self.staff = shop.staff_client()
+        #: the plugin's own queries and mutations, where this host serves them
+        self.ecrm_staff = self.staff.at(shop.ecrm_graphql_path)
         self.visitor = GraphQLClient()
+        self.ecrm_visitor = self.visitor.at(shop.ecrm_graphql_path)
         self.visitors = {"en": self.visitor, "fr": GraphQLClient(language="fr")}
         self.stats = StoryStats()
         self.shoppers: Dict[str, Shopper] = {}
         self.agenda: Dict[Tuple[int, int], List[Callable[[], None]]] = defaultdict(list)
         self.seen_messages = 0
         self.reacted: Set[str] = set()
-        self.open_orders: List[Tuple[int, datetime]] = []
-        self.catalogue: List[Dict[str, Any]] = []
-        self.hot: Dict[str, Any] = {}
+        self.open_orders: List[Tuple[str, datetime]] = []
+        self.catalogue: List[CatalogueItem] = []
+        self.hot: Optional[CatalogueItem] = None
         self.alert_subscribers: Set[str] = set()
         self.sent_by_day: Counter = Counter()
 
     # --- set-up -----------------------------------------------------------------
 
     def pick_catalogue(self) -> None:
-        """12 published products of Saleor's demo catalogue (their first variant)."""
-        import graphene
-        from saleor.product.models import Product
-        from saleor.warehouse.models import Stock
-
-        products = (
-            Product.objects.published()
-            .filter(variants__track_inventory=True, variants__stocks__isnull=False)
-            .distinct()
-            .order_by("id")
-            .prefetch_related("variants__stocks")
-        )
-        for product in products:
-            # the first variant of each product: the demo resets its stock
-            variant = min(product.variants.all(), key=lambda variant: variant.pk)
-            if product.minimal_variant_price_amount is None:
-                continue
-            # the warehouse shipping to the customers' country first
-            serving = Stock.objects.for_country(ADDRESS["country"]).filter(
-                product_variant=variant
-            )
-            first = serving.values_list("warehouse_id", flat=True).first()
-            if first is None:
-                continue
-            warehouses = [first] + [
-                stock.warehouse_id
-                for stock in variant.stocks.all()
-                if stock.warehouse_id != first
-            ]
-            warehouses = [
-                graphene.Node.to_global_id("Warehouse", pk) for pk in warehouses
-            ]
-            self.catalogue.append(
-                {
-                    "name": product.name,
-                    "variant": graphene.Node.to_global_id("ProductVariant", variant.pk),
-                    "warehouses": warehouses,
-                }
-            )
-            if len(self.catalogue) == 12:
-                break
+        """12 published products of Saleor's demo catalogue (their first variant),
+        each with plenty of stock; the first one is the best seller."""
+        self.catalogue = self.shop_host.pick_catalogue(12)
         if len(self.catalogue) < 4:
             raise RuntimeError("the demo catalogue has too few products in stock")
-        self.ship_to_paris_too()
         self.hot = self.catalogue[0]
         for item in self.catalogue:  # plenty of everything
             self.set_stock(item, 200)
 
-    def ship_to_paris_too(self) -> None:
-        """The warehouses that hold the demo's stock serve France as well (one
-        stock for every shopper: the best seller sells out for all at once)."""
-        import graphene
-        from saleor.shipping.models import ShippingZone
-        from saleor.warehouse.models import Warehouse
-
-        serving_france = [
-            zone
-            for zone in ShippingZone.objects.all()
-            if "FR" in {country.code for country in zone.countries}
-        ]
-        first_warehouses = {
-            graphene.Node.from_global_id(item["warehouses"][0])[1]
-            for item in self.catalogue
-        }
-        for warehouse in Warehouse.objects.filter(pk__in=first_warehouses):
-            warehouse.shipping_zones.add(*serving_france)
-
-    def set_stock(self, item: Dict[str, Any], quantity: int) -> None:
-        self.staff.mutate(
-            "productVariantStocksUpdate",
-            STOCKS,
-            {
-                "variantId": item["variant"],
-                # all of it in the first warehouse, none elsewhere
-                "stocks": [
-                    {"warehouse": warehouse, "quantity": quantity if n == 0 else 0}
-                    for n, warehouse in enumerate(item["warehouses"])
-                ],
-            },
-        )
+    def set_stock(self, item: CatalogueItem, quantity: int) -> None:
+        self.shop_host.set_stock(self.staff, item, quantity)
 
     def plan_the_fortnight(self) -> None:
         plans = (
@@ -399,16 +262,14 @@ class Story:
         self.stats.shoppers += 1
         self.shoppers[shopper.email] = shopper
         visitor = self.visitors[shopper.language]
-        visitor.execute(BROWSE, {"first": 8})
+        self.shop_host.browse(visitor)
         if shopper.registers:
-            visitor.mutate(
-                "accountRegister",
-                REGISTER,
-                {"email": shopper.email, "password": "demo-password-1"},
-            )
+            self.shop_host.register(visitor, shopper.email, "demo-password-1")
             self.stats.accounts += 1
         if shopper.newsletter:
-            visitor.mutate("newsletterSubscribe", NEWSLETTER, {"email": shopper.email})
+            visitor.at(self.shop_host.ecrm_graphql_path).mutate(
+                "newsletterSubscribe", NEWSLETTER, {"email": shopper.email}
+            )
         items = self.rng.sample(self.catalogue[1:], self.rng.randint(1, 3))
         self.start_checkout(shopper, items)
         if shopper.plan == "buys":
@@ -416,82 +277,48 @@ class Story:
             self.complete_checkout(shopper)
 
     def start_checkout(
-        self, shopper: Shopper, items: List[Dict[str, Any]], quantity: int = 0
+        self, shopper: Shopper, items: List[CatalogueItem], quantity: int = 0
     ) -> None:
-        visitor = self.visitors[shopper.language]
         address = dict(
             PARIS_ADDRESS if shopper.language == "fr" else ADDRESS,
             firstName=shopper.first_name,
             lastName=shopper.last_name,
         )
-        created = visitor.mutate(
-            "checkoutCreate",
-            CHECKOUT_CREATE,
-            {
-                "input": {
-                    "email": shopper.email,
-                    "lines": [
-                        {
-                            "variantId": item["variant"],
-                            "quantity": quantity or self.rng.randint(1, 2),
-                        }
-                        for item in items
-                    ],
-                    "shippingAddress": address,
-                    "billingAddress": address,
-                }
-            },
-        )["checkout"]
-        shopper.checkout_id = created["id"]
-        shopper.shipping_method_id = created["availableShippingMethods"][0]["id"]
-        if shopper.language != "en":
-            # what a storefront does: the checkout's language, in its metadata
-            visitor.mutate(
-                "updateMetadata",
-                UPDATE_METADATA,
+        shopper.checkout = self.shop_host.start_checkout(
+            self.visitors[shopper.language],
+            shopper.email,
+            [
                 {
-                    "id": created["id"],
-                    "input": [{"key": "language_code", "value": shopper.language}],
-                },
-            )
+                    "variantId": item.variant,
+                    "quantity": quantity or self.rng.randint(1, 2),
+                }
+                for item in items
+            ],
+            address,
+            shopper.language,
+        )
         self.stats.checkouts += 1
 
-    def complete_checkout(self, shopper: Shopper, promo_code: str = "") -> int:
-        checkout_id = shopper.checkout_id
-        # the order records the language its browser asked for (Accept-Language)
-        visitor = self.visitors[shopper.language]
-        total = visitor.mutate(
-            "checkoutShippingMethodUpdate",
-            SHIPPING,
-            {"checkoutId": checkout_id, "methodId": shopper.shipping_method_id},
-        )["checkout"]["totalPrice"]["gross"]["amount"]
+    def complete_checkout(
+        self, shopper: Shopper, promo_code: str = ""
+    ) -> Optional[str]:
+        """The order's id; None when Saleor refuses to complete the checkout (the
+        shopper leaves it as it is; the refusal is counted and shown)."""
+        assert shopper.checkout is not None
+        try:
+            # the order records the language its browser asked for (Accept-Language)
+            order_id = self.shop_host.complete_checkout(
+                self.visitors[shopper.language], shopper.checkout, promo_code
+            )
+        except ApiError as exc:
+            self.stats.refused.append(
+                f"{self.clock.now:%d %b %H:%M} {shopper.email}: {exc}"
+            )
+            return None
         if promo_code:
-            total = visitor.mutate(
-                "checkoutAddPromoCode",
-                PROMO,
-                {"checkoutId": checkout_id, "code": promo_code},
-            )["checkout"]["totalPrice"]["gross"]["amount"]
             self.stats.vouchers_used += 1
-        visitor.mutate(
-            "checkoutPaymentCreate",
-            PAY,
-            {
-                "checkoutId": checkout_id,
-                "input": {
-                    "gateway": "mirumee.payments.dummy",
-                    "token": "charged",
-                    "amount": total,
-                },
-            },
-        )
-        order = visitor.mutate(
-            "checkoutComplete", COMPLETE, {"checkoutId": checkout_id}
-        )["order"]
-        import graphene
-
-        order_id = int(graphene.Node.from_global_id(order["id"])[1])
         shopper.orders.append(order_id)
-        shopper.checkout_id = None
+        shopper.checkout = None
         self.open_orders.append((order_id, self.clock.now))
         self.stats.orders += 1
         return order_id
@@ -510,15 +337,17 @@ class Story:
                 ),
                 email,
             )
-        self.visitor.mutate(
+        assert self.hot is not None
+        self.ecrm_visitor.mutate(
             "backInStockSubscribe",
             BACK_IN_STOCK,
-            {"variantId": self.hot["variant"], "email": email},
+            {"variantId": self.hot.variant, "email": email},
         )
         self.alert_subscribers.add(email)
         self.stats.alerts_subscribed += 1
 
     def restock(self, quantity: int) -> None:
+        assert self.hot is not None
         self.set_stock(self.hot, quantity)
         if quantity:
             self.stats.restocks += 1
@@ -526,9 +355,6 @@ class Story:
     # --- the staff ----------------------------------------------------------------
 
     def fulfil_yesterdays_orders(self) -> None:
-        import graphene
-        from saleor.order.models import OrderLine
-
         due = [
             order
             for order, placed in self.open_orders
@@ -536,42 +362,14 @@ class Story:
         ]
         self.open_orders = [item for item in self.open_orders if item[0] not in due]
         for order_id in due:
-            lines = []
-            for line in OrderLine.objects.filter(order_id=order_id).prefetch_related(
-                "allocations__stock"
-            ):
-                allocation = line.allocations.first()
-                if allocation is None:
-                    continue
-                lines.append(
-                    {
-                        "orderLineId": graphene.Node.to_global_id("OrderLine", line.pk),
-                        "stocks": [
-                            {
-                                "quantity": line.quantity,
-                                "warehouse": graphene.Node.to_global_id(
-                                    "Warehouse", allocation.stock.warehouse_id
-                                ),
-                            }
-                        ],
-                    }
-                )
-            if lines:
-                self.staff.mutate(
-                    "orderFulfill",
-                    FULFIL,
-                    {
-                        "order": graphene.Node.to_global_id("Order", order_id),
-                        "input": {"lines": lines, "notifyCustomer": True},
-                    },
-                )
+            if self.shop_host.fulfil(self.staff, order_id):
                 self.stats.fulfilled += 1
 
     def moderate_reviews(self) -> None:
-        for review in self.staff.execute(PENDING_REVIEWS)["reviews"]:
+        for review in self.ecrm_staff.execute(PENDING_REVIEWS)["reviews"]:
             # the merchant publishes everything but the one-star rants
             status = "APPROVED" if review["rating"] > 1 else "REJECTED"
-            self.staff.mutate(
+            self.ecrm_staff.mutate(
                 "reviewModerate", MODERATE, {"id": review["id"], "status": status}
             )
             self.stats.reviews_approved += status == "APPROVED"
@@ -610,18 +408,19 @@ class Story:
                     language=known.language if known else "en",
                     email=recipient,
                 )
+                assert self.hot is not None
                 try:
                     self.start_checkout(buyer, [self.hot], quantity=1)
                 except ApiError:  # the wave outnumbers the units: sold out again
                     self.stats.alert_too_late += 1
                     continue
-                self.complete_checkout(buyer)
-                self.stats.alert_orders += 1
+                if self.complete_checkout(buyer) is not None:
+                    self.stats.alert_orders += 1
 
     def after_reminder(
         self, shopper: Shopper, step: str, message: ReceivedEmail
     ) -> None:
-        if shopper.checkout_id is None:
+        if shopper.checkout is None:
             return
         wanted = {"returns_1": "step1", "returns_2": "step2", "returns_3": "step3"}
         if wanted.get(shopper.plan) == step:
@@ -633,8 +432,8 @@ class Story:
                     r"(?:Use the code|Utilisez le code) (\w+)", message.text
                 )
                 code = match.group(1) if match else ""
-            self.complete_checkout(shopper, promo_code=code)
-            self.stats.recovered_orders += 1
+            if self.complete_checkout(shopper, promo_code=code) is not None:
+                self.stats.recovered_orders += 1
         elif shopper.plan == "unsubscribes" and step == "step1":
             self.one_click_unsubscribe(message)
 
@@ -737,34 +536,13 @@ class SimulatedClock:
         self.move_to(self.now + delta)
 
 
-def forget_previous_run() -> Dict[str, int]:
+def forget_previous_run(shop: DemoShop) -> Dict[str, int]:
     """Remove what an earlier run left: demo customers, their orders and checkouts,
-    the plugin's rows (ledger, reviews, subscriptions, preferences) and the vouchers
-    it made."""
+    the vouchers the plugin made (the host's part) and the plugin's rows (ledger,
+    reviews, subscriptions, preferences)."""
     from django.db import connection
-    from saleor.account.models import User
-    from saleor.checkout.models import Checkout
-    from saleor.discount.models import Voucher
-    from saleor.order.models import Order
-    from saleor.payment.models import Payment, Transaction
 
-    suffix = "@" + DOMAIN
-    # Saleor protects payments and their transactions from cascading deletes
-    payments = Payment.objects.filter(billing_email__endswith=suffix)
-    Transaction.objects.filter(payment__in=payments).delete()
-    payments.delete()
-    removed = {
-        "orders": Order.objects.filter(user_email__endswith=suffix).delete()[1],
-        "checkouts": Checkout.objects.filter(email__endswith=suffix).delete()[1],
-        "accounts": User.objects.filter(email__endswith=suffix).delete()[1],
-        "vouchers": Voucher.objects.filter(name__startswith="e-CRM ").delete()[1],
-    }
-    labels = {
-        "orders": "order.Order",
-        "checkouts": "checkout.Checkout",
-        "accounts": "account.User",
-        "vouchers": "discount.Voucher",
-    }
+    removed = shop.forget_previous_run(DOMAIN)
     tables = [
         model._meta.db_table
         for model in _plugin_models()
@@ -778,7 +556,7 @@ def forget_previous_run() -> Dict[str, int]:
     ]
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
-    return {what: counts.get(labels[what], 0) for what, counts in removed.items()}
+    return removed
 
 
 def _plugin_models() -> List[Any]:

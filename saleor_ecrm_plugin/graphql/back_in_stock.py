@@ -16,7 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from ..host import port as host
 from ..programs.back_in_stock import service
 from ..programs.back_in_stock.service import SubscriptionError
-from .host_types import BaseMutation, Error, KeepErrorCodes
+from .host_types import BaseMutation, DateTime, Error, KeepErrorCodes
 from .ids import pk_from_global_id
 
 VARIANT_TYPE = "ProductVariant"
@@ -39,7 +39,7 @@ class BackInStockError(Error):
 class BackInStockSubscription(graphene.ObjectType):
     variant_id = graphene.ID(required=True, description="The variant waited for.")
     email = graphene.String(required=True, description="Where the alert will go.")
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
 
 def variant_pk(global_id: Any) -> Optional[int]:
@@ -69,8 +69,9 @@ class BackInStockSubscribe(KeepErrorCodes, BaseMutation):
 
     @classmethod
     def perform_mutation(cls, _root: Any, info: Any, **data: Any) -> Any:
+        # an anonymous user is AnonymousUser on Saleor 2.10, a falsy lazy None on 3.x
         user = getattr(info.context, "user", None)
-        if user is None or not user.is_authenticated:
+        if not user or not user.is_authenticated:
             user = None
         try:
             subscription = service.subscribe(

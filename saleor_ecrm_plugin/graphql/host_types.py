@@ -14,6 +14,8 @@ from ..host.port import host_module
 _glue = host_module("graphql")
 
 BaseMutation: Any = _glue.BaseMutation
+#: the host schema's DateTime scalar (Saleor 3 has its own, named as graphene's)
+DateTime: Any = _glue.DateTime
 Error: Any = _glue.Error
 #: mixin listed before ``BaseMutation``: keeps the plugin's own error codes
 KeepErrorCodes: Any = _glue.KeepErrorCodes

@@ -106,8 +106,9 @@ def email_of(info: Any, token: Optional[str]) -> str:
             return read_preferences_token(token).email
         except InvalidToken as exc:
             raise _field_error("token", str(exc), INVALID_TOKEN) from exc
+    # anonymous: AnonymousUser on Saleor 2.10, a falsy lazy None on 3.x
     user = getattr(info.context, "user", None)
-    if user is not None and user.is_authenticated and user.email:
+    if user and user.is_authenticated and user.email:
         return user.email
     raise _field_error(
         "token",

@@ -27,6 +27,7 @@ from ..programs.review_request.reviews import ReviewError
 from .host_types import (
     MANAGE_PRODUCTS,
     BaseMutation,
+    DateTime,
     Error,
     KeepErrorCodes,
     permission_required,
@@ -69,7 +70,7 @@ class ProductReview(graphene.ObjectType):
         required=True, description="First name and initial, from the order."
     )
     status = ProductReviewStatus(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     class Meta:
         description = "A customer's review of a product they bought."

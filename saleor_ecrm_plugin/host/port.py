@@ -494,12 +494,23 @@ class Host(ABC):
 
 
 def adapter_for_version(version: str) -> str:
-    """The adapter package (under ``saleor_ecrm_plugin.host``) for a Saleor version."""
-    if version.split(".")[0] == "2":
+    """The adapter package (under ``saleor_ecrm_plugin.host``) for a Saleor version:
+    ``saleor210`` for 2.x, ``saleor321`` for 3.21 and later 3.x (third-party plugins
+    still load there; older 3.x lack the models it reads)."""
+    parts = version.split(".")
+    if parts[0] == "2":
         return "saleor210"
+    if (
+        parts[0] == "3"
+        and len(parts) > 1
+        and parts[1].isdigit()
+        and int(parts[1]) >= 21
+    ):
+        return "saleor321"
     raise UnsupportedHost(
         f"Saleor {version} is installed; this version of saleor-ecrm-plugin runs on"
-        " Saleor 2.x only (host adapter saleor210)."
+        " Saleor 2.x (host adapter saleor210) and Saleor 3.21 or later 3.x"
+        " (host adapter saleor321)."
     )
 
 

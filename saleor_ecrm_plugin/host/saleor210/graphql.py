@@ -6,6 +6,7 @@ and queries, which import no Saleor module themselves.
 
 from __future__ import annotations
 
+from graphene import DateTime
 from saleor.core.permissions import ProductPermissions
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.types.common import Error
@@ -19,6 +20,7 @@ MANAGE_PRODUCTS = ProductPermissions.MANAGE_PRODUCTS
 __all__ = [
     "MANAGE_PRODUCTS",
     "BaseMutation",
+    "DateTime",
     "Error",
     "KeepErrorCodes",
     "permission_required",

@@ -1,0 +1,29 @@
+"""What the plugin's GraphQL types take from Saleor 3.21's GraphQL layer.
+
+:mod:`saleor_ecrm_plugin.graphql.host_types` hands these to the plugin's mutations
+and queries, which import no Saleor module themselves.
+"""
+
+from __future__ import annotations
+
+from saleor.graphql.core.mutations import BaseMutation
+from saleor.graphql.core.scalars import DateTime
+from saleor.graphql.core.types.common import Error
+from saleor.graphql.decorators import permission_required
+from saleor.permission.enums import ProductPermissions
+
+# Saleor 3.21's handle_errors also passes unknown codes on as they are, which the
+# error type's enum then fails to serialise: the same mixin keeps the declared ones
+from ..saleor210.graphql_errors import KeepErrorCodes
+
+#: the permission that lets staff moderate reviews
+MANAGE_PRODUCTS = ProductPermissions.MANAGE_PRODUCTS
+
+__all__ = [
+    "MANAGE_PRODUCTS",
+    "BaseMutation",
+    "DateTime",
+    "Error",
+    "KeepErrorCodes",
+    "permission_required",
+]
