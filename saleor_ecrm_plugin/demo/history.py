@@ -36,6 +36,20 @@ LIFECYCLE_PROGRAMS = ("replenishment", "new_edition", "win_back", "affinity")
 GUIDES = ("ecrm-demo-guide-2025", "ecrm-demo-guide-2026")
 
 
+class NoHistory:
+    """The fortnight without backdated orders (a host ``demo/history.py`` cannot
+    plant on yet): the lifecycle programs plan nothing of their own there."""
+
+    def plant(self, start: datetime) -> None:
+        return None
+
+    def tick(self) -> None:
+        return None
+
+    def react(self, program: str, recipient: str, message: Any) -> bool:
+        return False
+
+
 class ShopHistory:
     """``story`` is the running :class:`~.story.Story` (its catalogue, agenda and
     checkout steps), ``domain`` the demo customers' mail domain, ``shopper`` its

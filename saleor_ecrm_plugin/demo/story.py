@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
-from .history import ShopHistory
+from .history import NoHistory, ShopHistory
 from .hosts import ADDRESS, PARIS_ADDRESS, CatalogueItem, DemoShop, StartedCheckout
 from .shop_api import ApiError, GraphQLClient
 from .smtp_sink import ReceivedEmail, SmtpSink
@@ -230,7 +230,11 @@ class Story:
 
         self.pick_catalogue()
         self.plan_the_fortnight()
-        self.history = ShopHistory(self, DOMAIN, Shopper)
+        self.history: Any = (
+            ShopHistory(self, DOMAIN, Shopper)
+            if self.shop_host.plants_history
+            else NoHistory()
+        )
         self.history.plant(start)
         for day in range(DAYS):
             day_start = start + timedelta(days=day)
