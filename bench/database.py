@@ -5,9 +5,13 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 
-def ensure_database(url: str) -> bool:
-    """Create the database of ``url`` if it does not exist. True when it was created."""
-    import psycopg2
+def ensure_database(url: str, template: str = "") -> bool:
+    """Create the database of ``url`` (a copy of ``template`` when given) if it does
+    not exist. True when it was created."""
+    try:
+        import psycopg2
+    except ImportError:  # Saleor 3's venv: psycopg 3 answers the same calls
+        import psycopg as psycopg2  # type: ignore[no-redef]
 
     parts = urlsplit(url)
     name = unquote(parts.path.lstrip("/"))
@@ -25,7 +29,9 @@ def ensure_database(url: str) -> bool:
             if cursor.fetchone():
                 return False
             quoted = name.replace('"', '""')
-            cursor.execute(f'CREATE DATABASE "{quoted}"')
+            copied = template.replace('"', '""')
+            suffix = f' TEMPLATE "{copied}"' if template else ""
+            cursor.execute(f'CREATE DATABASE "{quoted}"{suffix}')
             return True
     finally:
         connection.close()

@@ -38,11 +38,12 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
-from urllib.parse import unquote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench.database import ensure_database  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ecrm_bench_s3"
 TIMED = (
@@ -55,35 +56,6 @@ TARGETED = ("checkoutLinesAdd", "checkoutLinesUpdate", "checkoutComplete")
 CHANNEL = "default-channel"
 
 
-def clone_database(url: str, template: str) -> bool:
-    """Create the database of ``url`` from ``template`` when missing."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    connection = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone():
-                return False
-            cursor.execute(
-                'CREATE DATABASE "{}" TEMPLATE "{}"'.format(
-                    name.replace('"', '""'), template.replace('"', '""')
-                )
-            )
-            return True
-    finally:
-        connection.close()
-
-
 def setup() -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault(
@@ -92,15 +64,16 @@ def setup() -> None:
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
     # default: the template ``make test-saleor3`` migrates once (DATABASE_URL unset)
     template = os.environ.get("SALEOR3_TEMPLATE_DB", "ecrm_saleor3_tpl")
-    clone_database(os.environ["DATABASE_URL"], template)
+    ensure_database(os.environ["DATABASE_URL"], template)
     import django
 
     django.setup()
     from django.core.management import call_command
-    from saleor.channel.models import Channel
+    from saleor.product.models import ProductVariantChannelListing
 
     call_command("migrate", interactive=False, verbosity=0)
-    if not Channel.objects.filter(slug=CHANNEL).exists():
+    # Saleor's migrations make an empty default channel: the catalogue is the sign
+    if not ProductVariantChannelListing.objects.filter(channel__slug=CHANNEL).exists():
         print("loading Saleor's demo catalogue (first run only)...", flush=True)
         call_command("populatedb", withoutimages=True, verbosity=0)
 
