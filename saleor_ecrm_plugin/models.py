@@ -175,6 +175,10 @@ class DeliveryBreaker(models.Model):
 
 # models of the other parts of the plugin, so that Django finds them
 from .preferences.models import ConsentEvent, EmailContact  # noqa: E402,F401
+from .programs.affinity import models as affinity_models  # noqa: E402,F401
 from .programs.back_in_stock import models as back_in_stock_models  # noqa: E402,F401
+from .programs.new_edition import models as new_edition_models  # noqa: E402,F401
+from .programs.replenishment import models as replenishment_models  # noqa: E402,F401
 from .programs.review_request import models as review_models  # noqa: E402,F401
 from .recommendations import models as recommendation_models  # noqa: E402,F401
+from .rfm import models as rfm_models  # noqa: E402,F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.urls import re_path as url
 
 from .preferences import views
+from .programs.replenishment import views as reorder_views
 from .programs.review_request import views as review_views
 
 ecrm_patterns = [
@@ -31,5 +32,10 @@ ecrm_patterns = [
         r"^review/(?P<token>[^/]{1,600})/comment/$",
         review_views.review_comment,
         name="review-comment",
+    ),
+    url(
+        r"^order-again/(?P<token>[^/]{1,600})/$",
+        reorder_views.order_again,
+        name="order-again",
     ),
 ]

@@ -34,6 +34,7 @@ CACHED = "django.template.loaders.cached.Loader"
 REBUILD_RECOMMENDATIONS_TASK = "saleor_ecrm_plugin.rebuild_recommendations"
 SCAN_CHECKOUTS_TASK = "saleor_ecrm_plugin.scan_abandoned_checkouts"
 BACK_IN_STOCK_TASK = "saleor_ecrm_plugin.detect_back_in_stock"
+RFM_TASK = "saleor_ecrm_plugin.recompute_rfm_scores"
 #: renders every templated email, Saleor's own included, and inlines its CSS
 TEMPLATED_EMAIL_BACKEND = "saleor_ecrm_plugin.inlining.CssInliningTemplateBackend"
 
@@ -104,6 +105,7 @@ def enable_ecrm(
     programs: Optional[Sequence[str]] = None,
     extra_programs: Sequence[str] = (),
     scan_intervals: Optional[Dict[str, Union[float, timedelta]]] = None,
+    rfm_interval: timedelta = timedelta(hours=24),
 ) -> None:
     """Add the plugin to a settings namespace (``globals()`` of a settings module).
 
@@ -121,6 +123,8 @@ def enable_ecrm(
     periodic scans their manifests declare in the beat schedule.
     ``scan_intervals`` overrides a scan's interval by its ``interval_setting``
     name (the keywords above are such names).
+    ``rfm_interval`` is the time between two recomputes of the customers' RFM
+    scores (the win-back scan also refreshes them when older than 20 hours).
     """
     plugins = list(namespace.get("PLUGINS", []))
     if PLUGIN_PATH not in plugins:
@@ -162,6 +166,7 @@ def enable_ecrm(
     }
     schedule = dict(namespace.get("CELERY_BEAT_SCHEDULE", {}))
     schedule["ecrm-dispatch-due-sends"] = _every(DISPATCH_TASK, dispatch_interval)
+    schedule["ecrm-recompute-rfm-scores"] = _every(RFM_TASK, _seconds(rfm_interval))
     for package in packages:
         for scan in _manifest(package).scans:
             schedule[scan.beat_entry] = scan_entry(scan, intervals, dispatch_interval)

@@ -21,6 +21,7 @@ from .dispatcher import Dispatcher
 from .programs.manifest import RUN_HOOK_TASK, RUN_SCAN_TASK
 from .programs.registry import all_programs, get_program
 from .recommendations.tasks import update_recommendations
+from .rfm.scoring import recompute_rfm_scores as recompute_scores
 
 __all__ = [
     "detect_back_in_stock",
@@ -28,6 +29,7 @@ __all__ = [
     "note_checkout_activity",
     "order_placed",
     "rebuild_recommendations",
+    "recompute_rfm_scores",
     "run_program_hook",
     "run_program_scan",
     "scan_abandoned_checkouts",
@@ -97,3 +99,11 @@ def rebuild_recommendations() -> Mapping[str, int]:
     return get_program("cross_sell").run_scan(
         "rebuild_recommendations", load_context().settings
     )
+
+
+@shared_task(name="saleor_ecrm_plugin.recompute_rfm_scores", ignore_result=True)
+def recompute_rfm_scores() -> Mapping[str, int]:
+    """Beat, daily: every contact's RFM scores and group, from the orders."""
+    if not load_context().active:
+        return {}
+    return {"contacts": recompute_scores().contacts}

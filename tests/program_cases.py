@@ -198,6 +198,90 @@ class BackInStockCase(ProgramCase):
         self._stock(0)
 
 
+class WinBackCase(ProgramCase):
+    program_id = "win_back"
+    config = {"win_back_enabled": True}
+
+    def setup(self) -> None:
+        from tests.purchase_history import order_days_ago
+
+        self.lamp = make_product("Camp Lamp")
+        order_days_ago([self.lamp], self.recipient, 91)
+
+    def plan(self) -> None:
+        self.program.run_scan("plan_win_backs", self.settings)
+
+    def refuse(self) -> None:
+        make_order([self.lamp], email=self.recipient)
+
+
+class AffinityCase(ProgramCase):
+    program_id = "affinity"
+    config = {"affinity_enabled": True, "affinity_min_customers": "2"}
+
+    def setup(self) -> None:
+        from tests.factories import make_category
+        from tests.purchase_history import order_days_ago
+
+        furniture = make_category("Garden furniture")
+        tools = make_category("Garden tools")
+        chair = make_product("Garden Chair", category=furniture)
+        spade = make_product("Spade", category=tools)
+        for n in range(3):
+            order_days_ago([chair, spade], f"gardener{n}@example.org", 100)
+        novel = make_product("Novel", category=make_category("Books"))
+        for n in range(3):
+            order_days_ago([novel], f"reader{n}@example.org", 100)
+        self.order = order_days_ago([chair], self.recipient, 21.1)
+
+    def plan(self) -> None:
+        from saleor_ecrm_plugin.models import ScanCursor
+
+        self.program.run_scan("plan_suggestions", self.settings)
+        # planning again reads the same orders: the cursor starts over
+        ScanCursor.objects.filter(name="affinity_orders").delete()
+
+    def refuse(self) -> None:
+        type(self.order).objects.filter(pk=self.order.pk).update(status="canceled")
+class ReplenishmentCase(ProgramCase):
+    program_id = "replenishment"
+    config = {"replenishment_enabled": True, "replenishment_min_repeats": "1"}
+
+    def setup(self) -> None:
+        now = timezone.now()
+        self.product = make_product("Dog food")
+        for age in (100, 60):  # one repeat: 40 days
+            make_order(
+                [self.product], email="past@example.org", created=now - timedelta(age)
+            )
+        make_order([self.product], email=self.recipient, created=now - timedelta(30.5))
+
+    def plan(self) -> None:
+        self.program.run_scan("learn_intervals", self.settings)
+        self.program.run_scan("plan_reminders", self.settings)
+
+    def refuse(self) -> None:
+        make_order([self.product], email=self.recipient)
+
+
+class NewEditionCase(ProgramCase):
+    program_id = "new_edition"
+    config = {"new_edition_enabled": True}
+
+    def setup(self) -> None:
+        old = make_product("Guide 2025", slug="guide-2025")
+        self.new = make_product("Guide 2026", slug="guide-2026")
+        self.new.store_value_in_metadata({"ecrm.previous_edition": "guide-2025"})
+        self.new.save(update_fields=["metadata"])
+        make_order([old], email=self.recipient)
+
+    def plan(self) -> None:
+        self.program.run_scan("plan_launches", self.settings)
+
+    def refuse(self) -> None:
+        type(self.new).objects.filter(pk=self.new.pk).update(is_published=False)
+
+
 class CrossSellCase(ProgramCase):
     program_id = "cross_sell"
     plans_sends = False  # Saleor's own task sends the order confirmation
@@ -276,6 +360,10 @@ CASES: Dict[str, Callable[[], ProgramCase]] = {
         ReviewRequestCase,
         ReviewThankYouCase,
         BackInStockCase,
+        WinBackCase,
+        AffinityCase,
+        ReplenishmentCase,
+        NewEditionCase,
         CrossSellCase,
         PingCase,
         PromoCase,

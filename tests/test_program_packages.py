@@ -85,7 +85,10 @@ def test_the_schedule_is_read_before_django_is_set_up():
         [
             "ecrm-detect-back-in-stock",
             "ecrm-dispatch-due-sends",
+            "ecrm-plan-affinity",
+            "ecrm-plan-win-backs",
             "ecrm-rebuild-recommendations",
+            "ecrm-recompute-rfm-scores",
             "ecrm-scan-abandoned-checkouts",
             "test-sample-digest",
         ]

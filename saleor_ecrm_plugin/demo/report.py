@@ -31,6 +31,9 @@ class ProgramTally:
     converted: int = 0  # distinct orders credited to this program's emails
     revenue: Decimal = Decimal("0")
     currency: str = ""
+    #: the VIP variant's share (steps named ``*_vip``, win-back's VIP care):
+    #: planned, sent, converted orders
+    vip: Counter = field(default_factory=Counter)
 
     @property
     def skipped_total(self) -> int:
@@ -76,7 +79,44 @@ def tally_ledger(since: datetime) -> Dict[str, ProgramTally]:
             tally.pending += count
     _add_delays(tallies, since)
     _add_conversions(tallies, since)
+    _add_vip(tallies, since)
     return dict(sorted(tallies.items()))
+
+
+#: the step suffix of a program's VIP variant (win-back's VIP care)
+VIP_STEP_SUFFIX = "_vip"
+
+
+def _add_vip(tallies: Dict[str, ProgramTally], since: datetime) -> None:
+    """The VIP variants apart: planned, sent and converted orders per program."""
+    from django.db.models import Count, Q
+
+    from ..models import Conversion, ScheduledSend, SendStatus
+
+    rows = (
+        ScheduledSend.objects.filter(
+            created_at__gte=since, step__endswith=VIP_STEP_SUFFIX
+        )
+        .values("program")
+        .annotate(
+            planned=Count("id"),
+            sent=Count("id", filter=Q(status=SendStatus.SENT)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        tally = tallies.setdefault(row["program"], ProgramTally(row["program"]))
+        tally.vip["planned"] += row["planned"]
+        tally.vip["sent"] += row["sent"]
+    converted = (
+        Conversion.objects.filter(
+            send__created_at__gte=since, send__step__endswith=VIP_STEP_SUFFIX
+        )
+        .values_list("program", "order_id")
+        .distinct()
+    )
+    for program, _order_id in converted:
+        tallies.setdefault(program, ProgramTally(program)).vip["converted"] += 1
 
 
 def _add_delays(tallies: Dict[str, ProgramTally], since: datetime) -> None:
@@ -227,8 +267,15 @@ def format_table(tallies: Dict[str, ProgramTally]) -> List[str]:
         for what, counter in (("skipped", t.skipped), ("cancelled", t.cancelled))
         if counter
     ]
+    vips = [
+        f"  {t.program}: planned {t.vip['planned']}, sent {t.vip['sent']},"
+        f" converted {t.vip['converted']}"
+        for t in tallies.values()
+        if t.vip
+    ]
     return [
         line(header),
         *(line(r) for r in rows),
         *(["why:"] + [f"  {reason}" for reason in reasons] if reasons else []),
+        *(["VIP variants (counted in the rows above):"] + vips if vips else []),
     ]

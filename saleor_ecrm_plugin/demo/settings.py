@@ -29,6 +29,17 @@ enable_ecrm(
     globals(),
     dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30)),
     checkout_scan_interval=float(os.environ.get("ECRM_CHECKOUT_SCAN_INTERVAL", 300)),
+    # the lifecycle programs' scans (daily/hourly by default); tests tick them faster
+    scan_intervals={
+        name: float(os.environ["ECRM_LIFECYCLE_SCAN_INTERVAL"])
+        for name in (
+            "replenishment_learn_interval",
+            "replenishment_plan_interval",
+            "new_edition_interval",
+        )
+    }
+    if os.environ.get("ECRM_LIFECYCLE_SCAN_INTERVAL")
+    else None,
 )
 
 # Saleor 2.10 records an order's language (Order.language_code) as the request's

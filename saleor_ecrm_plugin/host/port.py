@@ -201,6 +201,39 @@ class OrderFacts:
     created: datetime  # aware
 
 
+@dataclass(frozen=True)
+class LearnedInterval:
+    """A product's reorder interval learned from repeat purchases: the median days
+    between two orders of it by the same customer, per unit bought the first time."""
+
+    product_id: int
+    days_per_unit: float
+    repeats: int
+
+
+@dataclass(frozen=True)
+class DueReorder:
+    """An order line whose product should run out soon (replenishment): the
+    customer's latest order of that product, not re-ordered since."""
+
+    line_id: str
+    order_id: str
+    email: str
+    product_id: int
+    variant_id: int
+    quantity: int
+    ordered_at: datetime  # aware
+    interval_days: float
+
+
+@dataclass(frozen=True)
+class EditionChain:
+    """A published product and every earlier edition it names (nearest first)."""
+
+    product_id: int
+    earlier_product_ids: Tuple[int, ...]
+
+
 # --- the contract -------------------------------------------------------------------
 
 
@@ -354,11 +387,107 @@ class Host(ABC):
     def checkout_cart(self, token: str, storefront_url: str) -> Optional[Cart]:
         """The lines of a checkout as an email shows them, priced as now."""
 
+    # lifecycle programs (win-back, affinity, RFM scores)
+    @abstractmethod
+    def write_purchase_totals(self, table: str) -> int:
+        """Insert into the plugin's (temporary) ``table`` one row
+        ``(email, last_order_at, orders, revenue)`` per address (lower-cased) with a
+        counted order (not a draft, not cancelled): its last order's time, its number
+        of orders, the sum of their gross totals. One set-based statement; returns
+        the number of rows."""
+
+    @abstractmethod
+    def write_purchased_categories(self, table: str) -> int:
+        """Insert into the plugin's (temporary) ``table`` one row
+        ``(email, category_id)`` per address and category of a product it bought
+        in a counted order (distinct). One statement; returns the number of rows."""
+
+    @abstractmethod
+    def orders_placed_between(
+        self, start: datetime, end: datetime
+    ) -> List[Tuple[str, str, datetime]]:
+        """``(order id, email, created)`` of the counted orders created in
+        ``[start, end)``, oldest first (a day's orders: bounded by the shop's
+        daily volume, not by its customer base)."""
+
+    @abstractmethod
+    def email_product_ids(self, email: str) -> List[int]:
+        """Distinct ids of the products this address ever bought (counted orders)."""
+
+    @abstractmethod
+    def product_ids_in_categories(
+        self, category_ids: Iterable[int], exclude: Iterable[int], limit: int
+    ) -> List[int]:
+        """Up to ``limit`` ids of published products of these categories, not in
+        ``exclude``, bestsellers first (by counted order lines), then by id."""
+
+    @abstractmethod
+    def issue_free_shipping_voucher(
+        self, reference: str, prefix: str, valid_days: int, now: datetime
+    ) -> IssuedVoucher:
+        """A single-use voucher for free shipping (100 % off shipping); the same
+        one again for the same ``reference``."""
+
     # locks
     @abstractmethod
     def lock_checkout_and_email(self, token: str, email: str) -> None:
         """Hold, until the current transaction ends, the locks of a checkout and an
         address (the checkout first, so two holders never wait on each other)."""
+
+    # lifecycle programs (set-based over the shop's orders)
+    @abstractmethod
+    def repeat_purchase_intervals(self, min_repeats: int) -> List[LearnedInterval]:
+        """Per product with at least ``min_repeats`` repeat purchases (the same
+        customer ordering it again), the median days between consecutive orders
+        divided by the quantity of the earlier one. Counted orders only."""
+
+    @abstractmethod
+    def product_lifetimes(self, metadata_key: str) -> Dict[int, float]:
+        """Days a unit lasts, as the merchant set it in the metadata ``metadata_key``
+        of the product, else of its product type; products without it are absent."""
+
+    @abstractmethod
+    def due_reorders(
+        self,
+        days_per_unit: Dict[int, float],
+        share: float,
+        due_from: datetime,
+        due_until: datetime,
+    ) -> List[DueReorder]:
+        """Lines of each customer's latest order of a product of ``days_per_unit``
+        whose reminder (``share`` x days per unit x quantity after the order) falls
+        in ``[due_from, due_until)`` and that the customer has not ordered again."""
+
+    @abstractmethod
+    def email_bought_products_since(
+        self, email: str, product_ids: Iterable[int], since: datetime
+    ) -> bool:
+        """Did an order placed by ``email`` after ``since`` hold one of the products?"""
+
+    @abstractmethod
+    def create_checkout_with_lines(
+        self, email: str, lines: Iterable[Tuple[int, int]]
+    ) -> Optional[str]:
+        """A new checkout for ``email`` (attached to its account if any) holding
+        ``(variant_id, quantity)`` lines that can still be bought (quantities cut to
+        the stock); its token, or None when no line can be bought."""
+
+    @abstractmethod
+    def edition_chains(self, metadata_key: str) -> List[EditionChain]:
+        """Published, available products naming a previous edition in the product
+        metadata ``metadata_key`` (its slug or id), with every earlier edition of
+        the chain (recursive, cycles cut)."""
+
+    @abstractmethod
+    def edition_buyers(
+        self,
+        product_id: int,
+        earlier_product_ids: Iterable[int],
+        after_email: str,
+        limit: int,
+    ) -> List[str]:
+        """Addresses (lower-case, sorted, after ``after_email``, at most ``limit``)
+        that ordered one of the earlier editions and never ``product_id``."""
 
 
 # --- choosing the host --------------------------------------------------------------
@@ -538,3 +667,70 @@ def checkout_cart(token: str, storefront_url: str) -> Optional[Cart]:
 
 def lock_checkout_and_email(token: str, email: str) -> None:
     current().lock_checkout_and_email(token, email)
+
+
+def write_purchase_totals(table: str) -> int:
+    return current().write_purchase_totals(table)
+
+
+def write_purchased_categories(table: str) -> int:
+    return current().write_purchased_categories(table)
+
+
+def orders_placed_between(
+    start: datetime, end: datetime
+) -> List[Tuple[str, str, datetime]]:
+    return current().orders_placed_between(start, end)
+
+
+def email_product_ids(email: str) -> List[int]:
+    return current().email_product_ids(email)
+
+
+def product_ids_in_categories(
+    category_ids: Iterable[int], exclude: Iterable[int], limit: int
+) -> List[int]:
+    return current().product_ids_in_categories(category_ids, exclude, limit)
+
+
+def issue_free_shipping_voucher(
+    reference: str, prefix: str, valid_days: int, now: datetime
+) -> IssuedVoucher:
+    return current().issue_free_shipping_voucher(reference, prefix, valid_days, now)
+def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
+    return current().repeat_purchase_intervals(min_repeats)
+
+
+def product_lifetimes(metadata_key: str) -> Dict[int, float]:
+    return current().product_lifetimes(metadata_key)
+
+
+def due_reorders(
+    days_per_unit: Dict[int, float],
+    share: float,
+    due_from: datetime,
+    due_until: datetime,
+) -> List[DueReorder]:
+    return current().due_reorders(days_per_unit, share, due_from, due_until)
+
+
+def email_bought_products_since(
+    email: str, product_ids: Iterable[int], since: datetime
+) -> bool:
+    return current().email_bought_products_since(email, product_ids, since)
+
+
+def create_checkout_with_lines(
+    email: str, lines: Iterable[Tuple[int, int]]
+) -> Optional[str]:
+    return current().create_checkout_with_lines(email, lines)
+
+
+def edition_chains(metadata_key: str) -> List[EditionChain]:
+    return current().edition_chains(metadata_key)
+
+
+def edition_buyers(
+    product_id: int, earlier_product_ids: Iterable[int], after_email: str, limit: int
+) -> List[str]:
+    return current().edition_buyers(product_id, earlier_product_ids, after_email, limit)

@@ -57,6 +57,27 @@ NEWSLETTER = Category(
     _("News and recommendations"),
     _("New products, offers and recommendations for you."),
 )
+REPLENISHMENT = Category(
+    "replenishment",
+    _("Time to reorder"),
+    _("A reminder when something you buy regularly should be running out."),
+)
+NEW_EDITION = Category(
+    "new_edition",
+    _("New editions"),
+    _("When a new edition of something you bought comes out."),
+)
+
+WIN_BACK = Category(
+    "win_back",
+    _("We miss you"),
+    _("A word, and sometimes an offer, when you have not ordered for a while."),
+)
+AFFINITY = Category(
+    "affinity",
+    _("Ideas to go with your purchases"),
+    _("Products from other categories that go with what you bought."),
+)
 
 CATEGORIES: Dict[str, Category] = {
     category.slug: category
@@ -67,6 +88,10 @@ CATEGORIES: Dict[str, Category] = {
         REVIEWS,
         BACK_IN_STOCK,
         NEWSLETTER,
+        WIN_BACK,
+        AFFINITY,
+        REPLENISHMENT,
+        NEW_EDITION,
     )
 }
 

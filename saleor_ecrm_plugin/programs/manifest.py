@@ -25,6 +25,10 @@ SHIPPED_PROGRAMS = (
     "saleor_ecrm_plugin.programs.review_request",
     "saleor_ecrm_plugin.programs.welcome",
     "saleor_ecrm_plugin.programs.back_in_stock",
+    "saleor_ecrm_plugin.programs.win_back",
+    "saleor_ecrm_plugin.programs.affinity",
+    "saleor_ecrm_plugin.programs.replenishment",
+    "saleor_ecrm_plugin.programs.new_edition",
 )
 
 #: the generic task beat runs a scan with: args ``(program_id, scan_method)``

@@ -19,9 +19,11 @@ def issue_single_use_voucher(
     valid_days: int,
     now: datetime,
     usage_limit: int = 1,
+    free_shipping: bool = False,
 ) -> IssuedVoucher:
     """A Saleor voucher for the whole order, usable ``usage_limit`` times (once by
-    default), valid ``valid_days``.
+    default), valid ``valid_days``; with ``free_shipping``, ``percentage`` % off the
+    shipping instead (Saleor's shipping voucher type).
 
     ``reference`` identifies what the voucher is for (a ledger row's key): asking
     again with the same reference returns the voucher made the first time, so a send
@@ -51,7 +53,11 @@ def issue_single_use_voucher(
         try:
             with transaction.atomic():
                 Voucher.objects.create(
-                    type=VoucherType.ENTIRE_ORDER,
+                    type=(
+                        VoucherType.SHIPPING
+                        if free_shipping
+                        else VoucherType.ENTIRE_ORDER
+                    ),
                     name=name,
                     code=code,
                     usage_limit=usage_limit,
