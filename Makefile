@@ -72,6 +72,7 @@ bench: install
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench5} $(PY) bench/recommendations.py
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench7} $(PY) bench/back_in_stock.py
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecrm_bench4} $(PY) bench/checkout_scan.py
+	$(PY) bench/lifecycle.py $(LIFECYCLE_ARGS)
 
 clean:
 	rm -rf .venv .venv38 .venv312 .saleor3 demo-output

@@ -450,7 +450,7 @@ def build(customers: int, seed: float) -> None:
     connection = _connect()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS NULL")
+            cursor.execute(f'COMMENT ON DATABASE "{name}" IS NULL')
     finally:
         connection.close()
     os.environ.update(_django_env(name))

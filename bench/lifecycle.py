@@ -184,7 +184,9 @@ class _Heartbeat(threading.Thread):
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--customers", type=int, nargs="*", default=[100_000, 1_000_000]
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

@@ -108,7 +108,9 @@ def test_a_customer_who_bought_the_new_edition_before_the_send_gets_nothing(
     program().plan_launches(settings())
     make_order([fifa15], email="quick@example.org")
     Dispatcher().run()
-    sends = ScheduledSend.objects.filter(program="new_edition", subject_id=str(fifa15.pk))
+    sends = ScheduledSend.objects.filter(
+        program="new_edition", subject_id=str(fifa15.pk)
+    )
     assert [(s.status, s.skip_reason) for s in sends] == [
         (SendStatus.SKIPPED, "already_bought")
     ]

@@ -148,7 +148,9 @@ def test_a_reminder_goes_and_its_link_fills_a_cart_with_the_same_line(
 
     # a tampered link creates nothing
     before = Checkout.objects.count()
-    assert Client().get(path.replace("order-again/", "order-again/x")).status_code == 400
+    assert (
+        Client().get(path.replace("order-again/", "order-again/x")).status_code == 400
+    )
     assert Checkout.objects.count() == before
 
 

@@ -54,7 +54,9 @@ def test_beat_learns_plans_and_the_worker_sends_the_reminder_once(
     for number in range(2):
         for age in (100, 70):  # 30 days a bag
             make_order(
-                [coffee], email=f"past{number}@example.org", created=now - timedelta(age)
+                [coffee],
+                email=f"past{number}@example.org",
+                created=now - timedelta(age),
             )
     make_order([coffee], email="ada@example.org", created=now - timedelta(23))
 

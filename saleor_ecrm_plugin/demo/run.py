@@ -46,6 +46,9 @@ PLUGIN_SETTINGS = {
     "review_request_enabled": "true",
     "review_incentive_enabled": "true",
     "back_in_stock_enabled": "true",
+    "replenishment_enabled": "true",
+    "new_edition_enabled": "true",
+    "new_edition_voucher_percent": "10",
 }
 
 

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
+from .history import ShopHistory
 from .shop_api import ApiError, GraphQLClient, staff_client
 from .smtp_sink import ReceivedEmail, SmtpSink
 
@@ -363,6 +364,8 @@ class Story:
 
         self.pick_catalogue()
         self.plan_the_fortnight()
+        self.history = ShopHistory(self, DOMAIN, Shopper)
+        self.history.plant(start)
         for day in range(DAYS):
             day_start = start + timedelta(days=day)
             sent_before = len(self.sink.messages)
@@ -374,6 +377,7 @@ class Story:
                 # what beat runs every few minutes, once an hour here
                 scan_checkouts(load_context().settings)
                 run_detection()
+                self.history.tick()
                 Dispatcher().run()
                 self.react_to_new_emails()
             self.on_day(day, day_start, self.day_summary(sent_before))
@@ -578,6 +582,8 @@ class Story:
             program, _, step = (message.program or "").partition("/")
             [recipient] = message.rcpt_tos or [""]
             shopper = self.shoppers.get(recipient)
+            if self.history.react(program, recipient, message):
+                continue
             if program == "abandoned_checkout" and shopper is not None:
                 self.clock.advance(timedelta(minutes=3))
                 self.after_reminder(shopper, step, message)

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ..port import DueReorder, EditionChain, LearnedInterval
-from .ids import id_str
 
 #: orders that were placed (drafts never were; cancelled ones do not count)
 _UNCOUNTED = ("draft", "canceled")
@@ -170,8 +169,8 @@ def due_reorders(
     )
     return [
         DueReorder(
-            line_id=id_str(line),
-            order_id=id_str(order),
+            line_id=str(line),
+            order_id=str(order),
             email=email,
             product_id=int(product),
             variant_id=int(variant),

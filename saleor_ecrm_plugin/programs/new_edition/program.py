@@ -20,7 +20,8 @@ single-use voucher is made when the email is delivered (in ``prepare``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from django.db import transaction
@@ -92,7 +93,10 @@ class NewEditionProgram(Program):
         planned = 0
         while not launch.complete:
             buyers = host.edition_buyers(
-                chain.product_id, chain.earlier_product_ids, launch.after_email, PAGE_SIZE
+                chain.product_id,
+                chain.earlier_product_ids,
+                launch.after_email,
+                PAGE_SIZE,
             )
             complete = len(buyers) < PAGE_SIZE
             for start in range(0, max(len(buyers), 1), PLAN_BATCH):

@@ -131,8 +131,10 @@ class ReplenishmentProgram(Program):
         ordered_at = _moment(payload.get("ordered_at"))
         variant_id = payload.get("variant_id")
         product_id = payload.get("product_id")
-        if ordered_at is None or not all(
-            isinstance(value, int) for value in (variant_id, product_id)
+        if (
+            ordered_at is None
+            or not isinstance(variant_id, int)
+            or not isinstance(product_id, int)
         ):
             return skip("bad_payload")
         if host.email_bought_products_since(send.recipient, [product_id], ordered_at):

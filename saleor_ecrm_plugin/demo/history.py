@@ -1,0 +1,198 @@
+"""Months of backdated order history for the demo's fortnight, and what the
+lifecycle programs do with it.
+
+The fortnight alone is too short for programs that answer a shop's history
+(reorders, new editions): :class:`ShopHistory` plants, before the first simulated
+hour, orders placed months earlier by past customers (``hist-...@demo.example``,
+removed by the next run with the other demo customers):
+
+* replenishment: six regulars bought the staple product (the catalogue's third)
+  twice 30 days apart (a learned 30-day interval); six more bought it 9 to 21 days
+  before the fortnight, so their reminders fall due during it; one of them re-orders
+  on schedule on day 10 (no reminder), half of the others order again from the email;
+* new edition: a "Yearly guide 2026" names the 2025 guide as its previous edition
+  (product metadata ``ecrm.previous_edition``); eight customers bought the 2025 guide
+  last year; the merchant publishes the 2026 guide on day 4: each of the eight gets
+  one email (with a voucher), half of them buy it.
+
+Every simulated hour :meth:`ShopHistory.tick` runs the lifecycle programs' scans, as
+beat would. Orders of the past are written with Saleor's models (no hook runs for
+them, as for orders placed before the plugin was installed); orders during the
+fortnight go through Saleor's GraphQL API like the other shoppers'.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
+
+if TYPE_CHECKING:
+    from .smtp_sink import ReceivedEmail
+
+#: the lifecycle programs whose scans the demo runs every simulated hour
+LIFECYCLE_PROGRAMS = ("replenishment", "new_edition")
+GUIDES = ("ecrm-demo-guide-2025", "ecrm-demo-guide-2026")
+
+
+class ShopHistory:
+    """``story`` is the running :class:`~.story.Story` (its catalogue, agenda and
+    checkout steps), ``domain`` the demo customers' mail domain, ``shopper`` its
+    ``Shopper`` class."""
+
+    def __init__(self, story: Any, domain: str, shopper: Callable[..., Any]) -> None:
+        self.story = story
+        self.domain = domain
+        self.shopper = shopper
+        self.rng = random.Random(18)
+        self.staple: Dict[str, Any] = {}
+        self.new_guide: Dict[str, Any] = {}
+
+    # --- the past ---------------------------------------------------------------
+
+    def plant(self, start: datetime) -> None:
+        """Write the backdated orders and the guides; agenda the fortnight's part."""
+        DOMAIN, Shopper = self.domain, self.shopper  # noqa: N806
+        self.staple = self.story.catalogue[2]
+        variant = _variant(self.staple["variant"])
+        for number in range(6):
+            email = f"hist-regular{number}@{DOMAIN}"
+            for age in (200, 170):
+                _past_order(email, [(variant, 1)], start - timedelta(days=age))
+        for number in range(6):
+            email = f"hist-due{number}@{DOMAIN}"
+            _past_order(
+                email, [(variant, 1)], start - timedelta(days=21 - 2.4 * number)
+            )
+        # the last one buys on schedule, before the reminder is due (day 10.5)
+        steady = Shopper(0, "Sam", "Steady", "buys", email=f"hist-due5@{DOMAIN}")
+        self.story.agenda[(10, 9)].append(lambda: self._buy(steady, self.staple))
+
+        old_guide, new_guide = self._guides()
+        for number in range(8):
+            _past_order(
+                f"hist-reader{number}@{DOMAIN}",
+                [(old_guide, 1)],
+                start - timedelta(days=300 + number),
+            )
+        self.new_guide = {
+            "name": new_guide.product.name,
+            "variant": _global_id(new_guide),
+            "warehouses": self.staple["warehouses"],
+        }
+        self.story.agenda[(4, 10)].append(lambda: _publish(new_guide.product_id))
+
+    def _guides(self) -> List[Any]:
+        """The 2025 guide (published) and the 2026 one (not yet), stocked where the
+        staple product is."""
+        from saleor.product.models import Product, ProductType, ProductVariant
+        from saleor.warehouse.models import Stock
+
+        staple = _variant(self.staple["variant"])
+        product_type, _ = ProductType.objects.get_or_create(
+            slug="ecrm-demo-guides",
+            defaults={"name": "Guides", "has_variants": False},
+        )
+        variants = []
+        for year, slug in zip((2025, 2026), GUIDES):
+            product, _ = Product.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": f"Yearly guide {year}",
+                    "product_type": product_type,
+                    "category": staple.product.category,
+                    "price_amount": Decimal("25.00"),
+                    "minimal_variant_price_amount": Decimal("25.00"),
+                    "currency": staple.product.currency,
+                    "is_published": year == 2025,
+                },
+            )
+            if year == 2026:
+                product.store_value_in_metadata({"ecrm.previous_edition": GUIDES[0]})
+                product.save(update_fields=["metadata"])
+            variant, _ = ProductVariant.objects.get_or_create(
+                product=product, defaults={"sku": slug, "track_inventory": True}
+            )
+            Stock.objects.update_or_create(
+                product_variant=variant,
+                warehouse=staple.stocks.order_by("pk").first().warehouse,
+                defaults={"quantity": 100},
+            )
+            variants.append(variant)
+        return variants
+
+    # --- every simulated hour -----------------------------------------------------
+
+    def tick(self) -> None:
+        """The lifecycle programs' scans (beat runs them daily or hourly)."""
+        from ..context import load_context
+        from ..programs.registry import all_programs
+
+        settings = load_context().settings
+        for program in all_programs():
+            if program.id in LIFECYCLE_PROGRAMS:
+                for method in program.scan_methods:
+                    program.run_scan(method, settings)
+
+    def react(self, program: str, recipient: str, message: ReceivedEmail) -> bool:
+        """A past customer's answer to a lifecycle email; False: not one of ours."""
+        if program not in LIFECYCLE_PROGRAMS:
+            return False
+        if self.rng.random() < 0.5:
+            buyer = self.shopper(0, "Pat", "Past", "buys", email=recipient)
+            item = self.staple if program == "replenishment" else self.new_guide
+            self._buy(buyer, item)
+        return True
+
+    def _buy(self, shopper: Any, item: Dict[str, Any]) -> None:
+        self.story.start_checkout(shopper, [item], quantity=1)
+        self.story.complete_checkout(shopper)
+
+
+def _variant(global_id: str) -> Any:
+    import graphene
+    from saleor.product.models import ProductVariant
+
+    return ProductVariant.objects.select_related("product").get(
+        pk=graphene.Node.from_global_id(global_id)[1]
+    )
+
+
+def _global_id(variant: Any) -> str:
+    import graphene
+
+    return graphene.Node.to_global_id("ProductVariant", variant.pk)
+
+
+def _publish(product_id: int) -> None:
+    from saleor.product.models import Product
+
+    Product.objects.filter(pk=product_id).update(is_published=True)
+
+
+def _past_order(email: str, lines: List[Any], created: datetime) -> None:
+    """A fulfilled order placed at ``created`` (Saleor's models, no hook)."""
+    from prices import Money, TaxedMoney
+    from saleor.order.models import Order, OrderLine
+
+    currency = lines[0][0].product.currency
+    total = Money(Decimal("0"), currency)
+    order = Order.objects.create(
+        user_email=email, status="fulfilled", currency=currency, created=created
+    )
+    for variant, quantity in lines:
+        unit = Money(variant.product.minimal_variant_price_amount, currency)
+        OrderLine.objects.create(
+            order=order,
+            variant=variant,
+            product_name=variant.product.name,
+            product_sku=variant.sku,
+            is_shipping_required=True,
+            quantity=quantity,
+            quantity_fulfilled=quantity,
+            unit_price=TaxedMoney(unit, unit),
+        )
+        total += unit * quantity
+    order.total = TaxedMoney(total, total)
+    order.save(update_fields=["total_net_amount", "total_gross_amount"])
