@@ -697,6 +697,8 @@ def issue_free_shipping_voucher(
     reference: str, prefix: str, valid_days: int, now: datetime
 ) -> IssuedVoucher:
     return current().issue_free_shipping_voucher(reference, prefix, valid_days, now)
+
+
 def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
     return current().repeat_purchase_intervals(min_repeats)
 
