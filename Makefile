@@ -51,9 +51,10 @@ $(VENV3)/.installed: setup.cfg pyproject.toml $(SALEOR3_REQUIREMENTS) $(SALEOR3_
 	touch $@
 
 # the suite on Saleor 3.21: a template database migrated once (Saleor's 1,271
-# migrations, 3 min), cloned for the test database (createdb -T, under a second)
+# migrations, 3 min), cloned for the test database (createdb -T, under a second;
+# SALEOR3_FRESH=1 clones it again, as --create-db would migrate again)
 test-saleor3: $(VENV3)/.installed
-	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) $(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db
+	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) $(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db $(if $(SALEOR3_FRESH),--fresh)
 	DJANGO_SETTINGS_MODULE=$(SALEOR3_SETTINGS) DATABASE_URL=$$($(VENV3)/bin/python -m tests.hosts.saleor321.prepare_db --url) \
 	  $(VENV3)/bin/python -m pytest --ds=$(SALEOR3_SETTINGS) $(PYTEST_ARGS)
 

@@ -71,12 +71,19 @@ def inline_message_css(message: EmailMessage) -> EmailMessage:
     """Inline the CSS of the HTML body or HTML alternative of ``message``."""
     if isinstance(message, EmailMultiAlternatives):
         message.alternatives = [
-            (inline_css(content) if mimetype == "text/html" else content, mimetype)
-            for content, mimetype in message.alternatives
+            _alternative(part, inline_css(part[0])) if part[1] == "text/html" else part
+            for part in message.alternatives
         ]
     if message.content_subtype == "html":
         message.body = inline_css(message.body)
     return message
+
+
+def _alternative(part: Any, content: str) -> Any:
+    """An alternative part with new content, of the part's own type: Django 5.2
+    keeps ``EmailAlternative`` named tuples (it reads ``.content``), 3.0 tuples."""
+    make = getattr(type(part), "_make", None)
+    return make((content, part[1])) if make is not None else (content, part[1])
 
 
 #: the context key that names whose email it is ("customer" or "staff")

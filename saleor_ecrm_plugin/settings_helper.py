@@ -133,10 +133,15 @@ def enable_ecrm(
 
     # Saleor 3.x appends the entry point's name (the bare package) for an installed
     # plugin: the app config stands in its place, never twice (one app label)
-    apps = [APP_PATH if app == APP_NAME else app for app in namespace.get("INSTALLED_APPS", [])]
+    apps = [
+        APP_PATH if app == APP_NAME else app
+        for app in namespace.get("INSTALLED_APPS", [])
+    ]
     if APP_PATH not in apps:
         apps.append(APP_PATH)
-    apps = [app for n, app in enumerate(apps) if app != APP_PATH or apps.index(app) == n]
+    apps = [
+        app for n, app in enumerate(apps) if app != APP_PATH or apps.index(app) == n
+    ]
     namespace["INSTALLED_APPS"] = apps
 
     templates = namespace.get("TEMPLATES") or [

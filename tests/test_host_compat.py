@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import pytest
 
+pytestmark = pytest.mark.saleor210(reason="runtime shims of Saleor 2.10 on Python 3.11")
+
 from saleor_ecrm_plugin.host import compat
 
 

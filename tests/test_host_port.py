@@ -25,6 +25,7 @@ def sequence(order: Any) -> int:
     """The number the recommendation model counts an order by (3.21: ``number``)."""
     return order.number if SALEOR3 else order.pk
 
+
 PACKAGE = Path(saleor_ecrm_plugin.__file__).parent
 #: where Saleor may be imported: the host adapters and the demo shop
 SALEOR_ALLOWED = ("host", "demo", "migrations")

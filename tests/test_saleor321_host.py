@@ -38,16 +38,17 @@ def test_checkouts_come_back_by_uuid_with_their_non_gift_lines():
     assert (state.token, state.email, state.line_count) == (token, "ann@example.org", 1)
     # a gift added by a promotion is not the customer's: no new line, no new state
     CheckoutLine.objects.create(
-        checkout=checkout, variant=variant_of(lamp), quantity=1, is_gift=True,
+        checkout=checkout,
+        variant=variant_of(lamp),
+        quantity=1,
+        is_gift=True,
         currency="USD",
     )
     again = port.checkout_state(token)
     assert again is not None
     assert (again.line_count, again.fingerprint) == (1, state.fingerprint)
     assert port.checkout_state("not-a-uuid") is None
-    changed = port.checkouts_changed_since(
-        timezone.now() - timedelta(days=1), "", 10
-    )
+    changed = port.checkouts_changed_since(timezone.now() - timedelta(days=1), "", 10)
     assert [row[0] for row in changed] == [token]
 
 
@@ -58,10 +59,15 @@ def test_a_checkout_of_gifts_only_is_not_remindable():
     gift = make_product("Gift")
     checkout = make_checkout([], email="gift@example.org")
     CheckoutLine.objects.create(
-        checkout=checkout, variant=variant_of(gift), quantity=1, is_gift=True,
+        checkout=checkout,
+        variant=variant_of(gift),
+        quantity=1,
+        is_gift=True,
         currency="USD",
     )
-    assert port.checkouts_changed_since(timezone.now() - timedelta(days=1), "", 10) == []
+    assert (
+        port.checkouts_changed_since(timezone.now() - timedelta(days=1), "", 10) == []
+    )
 
 
 @pytest.mark.django_db
@@ -120,7 +126,9 @@ def test_stock_counts_allocations_and_running_reservations():
     stock = Stock.objects.get(product_variant=variant)
     line = checkout.lines.get()
     Reservation.objects.create(
-        checkout_line=line, stock=stock, quantity_reserved=3,
+        checkout_line=line,
+        stock=stock,
+        quantity_reserved=3,
         reserved_until=timezone.now() + timedelta(minutes=10),
     )
     state = port.variant_stock([variant.pk])[variant.pk]
@@ -138,7 +146,9 @@ def test_visibility_and_prices_come_from_the_channel_listings(shop):
     set_product(tent, is_published=False)
     assert set(port.available_product_cards([tent.pk, stove.pk])) == {stove.pk}
     assert not port.variant_stock([variant_of(tent).pk])[variant_of(tent).pk].visible
-    set_product(tent, is_published=True, published_at=timezone.now() + timedelta(days=2))
+    set_product(
+        tent, is_published=True, published_at=timezone.now() + timedelta(days=2)
+    )
     assert set(port.available_product_cards([tent.pk, stove.pk])) == {stove.pk}
     card = port.variant_card(variant_of(stove).pk)
     assert card is not None and card.product_name == "Stove"

@@ -500,7 +500,12 @@ def adapter_for_version(version: str) -> str:
     parts = version.split(".")
     if parts[0] == "2":
         return "saleor210"
-    if parts[0] == "3" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) >= 21:
+    if (
+        parts[0] == "3"
+        and len(parts) > 1
+        and parts[1].isdigit()
+        and int(parts[1]) >= 21
+    ):
         return "saleor321"
     raise UnsupportedHost(
         f"Saleor {version} is installed; this version of saleor-ecrm-plugin runs on"

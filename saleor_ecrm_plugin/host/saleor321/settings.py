@@ -11,7 +11,7 @@ given a key is made for this process, as Saleor itself does in DEBUG mode.
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ecrm")
-os.environ.setdefault("SECRET_KEY", "ecrm-test-key-not-secret-change-me-in-production")
+os.environ.setdefault("SECRET_KEY", "ecrm-demo-key-not-secret-change-me-in-production")
 os.environ.setdefault("DEFAULT_FROM_EMAIL", "Demo Shop <shop@example.com>")
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost,127.0.0.1")

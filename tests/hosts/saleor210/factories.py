@@ -228,8 +228,9 @@ def make_customer(email: str = "", password: str = "correct-horse-1", **extra: A
     """A customer account (Saleor's ``create_user``)."""
     from saleor.account.models import User
 
-    return User.objects.create_user(email or f"customer{next(_numbers)}@example.org",
-                                    password, **extra)
+    return User.objects.create_user(
+        email or f"customer{next(_numbers)}@example.org", password, **extra
+    )
 
 
 def make_checkout(

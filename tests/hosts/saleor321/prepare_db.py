@@ -6,10 +6,12 @@ migrated database in under a second. This script:
 - picks the suite's database: ``SALEOR3_DATABASE_URL``, else ``DATABASE_URL`` with
   ``_saleor3`` appended to its name (so the 2.10 suite's database is never
   touched); ``--url`` prints it and does nothing else;
-- makes the template ``SALEOR3_TEMPLATE_DB`` (default ``<name>_tpl``) when it does
-  not exist, migrated with Saleor's own migrations only (``saleor.settings``);
+- makes the template ``SALEOR3_TEMPLATE_DB`` (default ``<name>_<Saleor version>_tpl``)
+  when it does not exist, migrated with Saleor's own migrations only
+  (``saleor.settings``);
 - clones it as pytest-django's test database (``test_<name>``) when that does not
-  exist; pytest then applies the plugin's migrations (``--reuse-db`` keeps it).
+  exist, or always with ``--fresh`` (what ``--create-db`` is to the 2.10 suite);
+  pytest then applies the plugin's migrations (``--reuse-db`` keeps it).
 """
 
 from __future__ import annotations
@@ -44,9 +46,17 @@ def _server(url: str) -> list:
 
 def _exists(url: str, name: str) -> bool:
     found = subprocess.run(
-        ["psql", *_server(url), "-d", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        check=True, capture_output=True, text=True,
+        [
+            "psql",
+            *_server(url),
+            "-d",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     return found == "1"
 
@@ -57,7 +67,10 @@ def main(argv: list) -> int:
         print(url)
         return 0
     name = urlsplit(url).path.lstrip("/")
-    template = os.environ.get("SALEOR3_TEMPLATE_DB") or f"{name}_tpl"
+    import saleor
+
+    version = saleor.__version__.replace(".", "_")
+    template = os.environ.get("SALEOR3_TEMPLATE_DB") or f"{name}_{version}_tpl"
     server = _server(url)
     if not _exists(url, template):
         print(f"== migrating the template database {template} (Saleor 3.21, ~3 min)")
@@ -79,6 +92,8 @@ def main(argv: list) -> int:
             subprocess.run(["dropdb", *server, template])
             return done.returncode
     test_name = f"test_{name}"
+    if "--fresh" in argv and _exists(url, test_name):
+        subprocess.run(["dropdb", *server, test_name], check=True)
     if not _exists(url, test_name):
         print(f"== {test_name}: a copy of {template}")
         subprocess.run(["createdb", *server, "-T", template, test_name], check=True)
