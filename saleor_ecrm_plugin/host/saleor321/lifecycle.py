@@ -66,7 +66,7 @@ def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
             FROM {t["line"]} l
             JOIN {t["order"]} o ON o.id = l.order_id
             JOIN {t["variant"]} v ON v.id = l.variant_id
-            WHERE o.status NOT IN %(uncounted)s AND o.user_email <> ''
+            WHERE o.status <> ALL(%(uncounted)s) AND o.user_email <> ''
               AND NOT l.is_gift
             GROUP BY 1, 2, 3
         ), gaps AS (
@@ -87,7 +87,7 @@ def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
     """
     rows = _fetch(
         sql,
-        {"uncounted": _UNCOUNTED, "min_gap": MIN_GAP_DAYS, "min_repeats": min_repeats},
+        {"uncounted": list(_UNCOUNTED), "min_gap": MIN_GAP_DAYS, "min_repeats": min_repeats},
     )
     return [LearnedInterval(int(p), float(days), int(n)) for p, days, n in rows]
 
@@ -133,7 +133,7 @@ def due_reorders(
             FROM {t["order"]} o
             JOIN {t["line"]} l ON l.order_id = o.id
             JOIN {t["variant"]} v ON v.id = l.variant_id
-            WHERE o.status NOT IN %(uncounted)s AND o.user_email <> ''
+            WHERE o.status <> ALL(%(uncounted)s) AND o.user_email <> ''
               AND o.created_at >= %(oldest)s AND l.quantity > 0 AND NOT l.is_gift
         ), due AS (
             SELECT r.*, i.days,
@@ -157,7 +157,7 @@ def due_reorders(
         {
             "products": products,
             "days": [float(days_per_unit[p]) for p in products],
-            "uncounted": _UNCOUNTED,
+            "uncounted": list(_UNCOUNTED),
             "oldest": due_from - timedelta(days=MAX_REMINDER_DAYS),
             "share": float(share),
             "max_days": MAX_REMINDER_DAYS,
@@ -381,7 +381,7 @@ def edition_buyers(
                       SELECT id FROM {t["variant"]}
                       WHERE product_id = ANY(%(products)s)))
               AND NOT l.is_gift
-              AND o.status NOT IN %(uncounted)s AND o.user_email <> ''
+              AND o.status <> ALL(%(uncounted)s) AND o.user_email <> ''
         ) bought
         GROUP BY buyer
         HAVING bool_and(product_id <> %(product)s) AND buyer > %(after)s
@@ -392,7 +392,7 @@ def edition_buyers(
     rows = _fetch(
         sql,
         {
-            "uncounted": _UNCOUNTED,
+            "uncounted": list(_UNCOUNTED),
             "products": earlier + [int(product_id)],
             "product": int(product_id),
             "after": after_email.lower(),
