@@ -244,6 +244,8 @@ class AffinityCase(ProgramCase):
 
     def refuse(self) -> None:
         type(self.order).objects.filter(pk=self.order.pk).update(status="canceled")
+
+
 class ReplenishmentCase(ProgramCase):
     program_id = "replenishment"
     config = {"replenishment_enabled": True, "replenishment_min_repeats": "1"}

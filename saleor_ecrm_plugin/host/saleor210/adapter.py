@@ -34,10 +34,10 @@ from . import (
     catalogue,
     checkouts,
     customers,
-    purchase_history,
     lifecycle,
     locks,
     orders,
+    purchase_history,
     shop,
     vouchers,
 )

@@ -87,7 +87,11 @@ def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
     """
     rows = _fetch(
         sql,
-        {"uncounted": list(_UNCOUNTED), "min_gap": MIN_GAP_DAYS, "min_repeats": min_repeats},
+        {
+            "uncounted": list(_UNCOUNTED),
+            "min_gap": MIN_GAP_DAYS,
+            "min_repeats": min_repeats,
+        },
     )
     return [LearnedInterval(int(p), float(days), int(n)) for p, days, n in rows]
 
@@ -230,14 +234,13 @@ def _buyable_units(variant_ids: List[int], channel_id: int) -> Dict[int, Optiona
     (None: the variant does not track inventory)."""
     from django.db import connection
     from django.utils import timezone
-
-    from .catalogue import _catalogue_tables, _units_sql
-
     from saleor.product.models import (
         ProductChannelListing,
         ProductVariant,
         ProductVariantChannelListing,
     )
+
+    from .catalogue import _catalogue_tables, _units_sql
 
     table = _catalogue_tables()
     sql = f"""

@@ -53,7 +53,7 @@ enable_ecrm(
 
 # one database, no replica: Saleor's reads "from the replica" go to the default
 # connection, so a test sees its own uncommitted rows (as Saleor's conftest fakes)
-DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # noqa: F405
+DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # type: ignore[name-defined] # noqa: F405
 
 ANYMAIL = {
     "WEBHOOK_SECRET": os.environ.get(
