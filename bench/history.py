@@ -292,7 +292,11 @@ def write_catalogue(cursor, names: Sequence[str]) -> None:
 
 
 def write_customers_and_orders(cursor, customers: int, seed: float) -> None:
-    """Customers, their orders and order lines, in a few INSERT ... SELECT."""
+    """Customers, their orders and order lines, in a few INSERT ... SELECT.
+
+    Foreign-key triggers are off meanwhile (``session_replication_role``: the rows
+    are consistent by construction; a check per line doubled the load's time)."""
+    cursor.execute("SET session_replication_role = replica")
     cursor.execute("SELECT setseed(%s)", [seed])
     cursor.execute(
         """
@@ -404,6 +408,7 @@ def write_customers_and_orders(cursor, customers: int, seed: float) -> None:
         WHERE o.reads_guides AND o.k = 0
         """
     )
+    cursor.execute("SET session_replication_role = DEFAULT")
     cursor.execute("ANALYZE")
 
 

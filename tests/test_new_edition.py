@@ -89,6 +89,10 @@ def test_buyers_of_any_earlier_edition_get_one_email_for_the_new_one(
     assert "% off your order" in received.text
     assert 'src="http://shop.example.com/media/products/fifa15.jpg"' in received.html
 
+    # a reader buys the new edition: the order is credited to the email
+    bought = make_order([fifa15], email="old@example.org")
+    assert program().order_placed(settings(), bought.pk) == 1
+
     # once per customer per edition: planning again plans nothing new
     EditionLaunch.objects.all().delete()
     program().plan_launches(settings())

@@ -103,7 +103,7 @@ def test_without_enough_repeats_the_lifetime_set_by_the_merchant_is_used(shop):
 def reminder_history(product) -> None:
     """Five repeat purchases of 40 days: a 40-day interval, due after 30 days."""
     for number in range(5):
-        order_history(product, f"past{number}@example.org", [400, 360])
+        order_history(product, f"past{number}@example.org", [100, 60])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -145,6 +145,13 @@ def test_a_reminder_goes_and_its_link_fills_a_cart_with_the_same_line(
     assert [(line.variant_id, line.quantity) for line in checkout.lines.all()] == [
         (variant_of(dog_food).pk, 1)
     ]
+
+    # the customer orders it again: the order is credited to the reminder
+    from saleor_ecrm_plugin.models import Conversion
+
+    again = make_order([dog_food], email="ada@example.org")
+    assert program().order_placed(settings(), again.pk) == 1
+    assert Conversion.objects.get().order_id == str(again.pk)
 
     # a tampered link creates nothing
     before = Checkout.objects.count()

@@ -26,13 +26,13 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:
     from .smtp_sink import ReceivedEmail
 
 #: the lifecycle programs whose scans the demo runs every simulated hour
-LIFECYCLE_PROGRAMS = ("replenishment", "new_edition")
+LIFECYCLE_PROGRAMS = ("replenishment", "new_edition", "win_back", "affinity")
 GUIDES = ("ecrm-demo-guide-2025", "ecrm-demo-guide-2026")
 
 
@@ -48,6 +48,8 @@ class ShopHistory:
         self.rng = random.Random(18)
         self.staple: Dict[str, Any] = {}
         self.new_guide: Dict[str, Any] = {}
+        #: what the affinity emails suggest (None: no affinity story)
+        self.affinity_item: Optional[Dict[str, Any]] = None
 
     # --- the past ---------------------------------------------------------------
 
@@ -82,14 +84,18 @@ class ShopHistory:
             "warehouses": self.staple["warehouses"],
         }
         self.story.agenda[(4, 10)].append(lambda: _publish(new_guide.product_id))
+        plant_win_back_and_affinity(self, start)
 
     def _guides(self) -> List[Any]:
         """The 2025 guide (published) and the 2026 one (not yet), stocked where the
         staple product is."""
+        import graphene
         from saleor.product.models import Product, ProductType, ProductVariant
         from saleor.warehouse.models import Stock
 
         staple = _variant(self.staple["variant"])
+        # the warehouse serving the customers' countries (the story's first)
+        warehouse_id = graphene.Node.from_global_id(self.staple["warehouses"][0])[1]
         product_type, _ = ProductType.objects.get_or_create(
             slug="ecrm-demo-guides",
             defaults={"name": "Guides", "has_variants": False},
@@ -116,7 +122,7 @@ class ShopHistory:
             )
             Stock.objects.update_or_create(
                 product_variant=variant,
-                warehouse=staple.stocks.order_by("pk").first().warehouse,
+                warehouse_id=warehouse_id,
                 defaults={"quantity": 100},
             )
             variants.append(variant)
@@ -139,6 +145,12 @@ class ShopHistory:
         """A past customer's answer to a lifecycle email; False: not one of ours."""
         if program not in LIFECYCLE_PROGRAMS:
             return False
+        if program in WIN_BACK_AND_AFFINITY:
+            bought = win_back_or_affinity_reaction(self, program)
+            if bought is not None:
+                buyer = self.shopper(0, "Pat", "Past", "buys", email=recipient)
+                self._buy(buyer, bought)
+            return True
         if self.rng.random() < 0.5:
             buyer = self.shopper(0, "Pat", "Past", "buys", email=recipient)
             item = self.staple if program == "replenishment" else self.new_guide
@@ -196,3 +208,97 @@ def _past_order(email: str, lines: List[Any], created: datetime) -> None:
         total += unit * quantity
     order.total = TaxedMoney(total, total)
     order.save(update_fields=["total_net_amount", "total_gross_amount"])
+
+
+# --- win-back (with VIP care) and affinity ------------------------------------
+# Planted by ShopHistory.plant before the fortnight, with the other past
+# customers:
+#
+# * win-back: eight customers whose only order crosses 90 days during the fortnight
+#   (days 1 to 12; the first step, no offer), and two VIPs (six large orders each,
+#   R + F + M >= 13: the demo's VIP rule) crossing it on days 2 and 5, who get the
+#   VIP variant with the merchant's words; a third of them order again;
+# * affinity: twelve gardeners bought a product of one category (A) and, a month
+#   later, one of another (B); six customers buy a product of A 20 to 10 days before
+#   the fortnight: 21 days after their order each gets the products of B, and half of
+#   them buy one.
+
+WIN_BACK_AND_AFFINITY = ("win_back", "affinity")
+
+
+def plant_win_back_and_affinity(history: ShopHistory, start: datetime) -> None:
+    domain = history.domain
+    staple = _variant(history.staple["variant"])
+    for number in range(8):
+        _past_order(
+            f"hist-gone{number}@{domain}",
+            [(staple, 1)],
+            start - timedelta(days=89 - 1.4 * number),
+        )
+    for number, day in enumerate((2, 5)):
+        for order in range(6):
+            _past_order(
+                f"hist-vip{number}@{domain}",
+                [(staple, 4)],
+                start - timedelta(days=90 - day + 25 * order),
+            )
+    pair = _two_categories(history, exclude=staple.product.category_id)
+    if pair is None:
+        print("demo: no two products in other categories: no affinity story")
+        return
+    (_item_a, variant_a), (item_b, variant_b) = pair
+    for number in range(12):
+        email = f"hist-gardener{number}@{domain}"
+        _past_order(email, [(variant_a, 1)], start - timedelta(days=200))
+        _past_order(email, [(variant_b, 1)], start - timedelta(days=170))
+    for number in range(6):
+        _past_order(
+            f"hist-new{number}@{domain}",
+            [(variant_a, 1)],
+            start - timedelta(days=20 - 2 * number),
+        )
+    history.affinity_item = item_b
+
+
+def _two_categories(
+    history: ShopHistory, exclude: Optional[int]
+) -> Optional[Tuple[Tuple[Optional[Dict[str, Any]], Any], Tuple[Any, Any]]]:
+    """Variants of two published products of two categories other than
+    ``exclude`` (the staple's, which other past customers buy), each with its
+    catalogue item when the demo's shoppers can buy it (else None)."""
+    from saleor.product.models import ProductVariant
+
+    by_variant = {
+        _variant(item["variant"]).pk: item for item in history.story.catalogue
+    }
+    variants = (
+        ProductVariant.objects.filter(
+            product__is_published=True, product__category__isnull=False
+        )
+        .exclude(product__category_id=exclude)
+        .select_related("product")
+        .order_by("product__category_id", "pk")
+    )
+    first: Optional[Any] = None
+    for variant in variants:
+        if variant.product.minimal_variant_price_amount is None:
+            continue
+        if first is None:
+            first = variant
+        elif variant.product.category_id != first.product.category_id:
+            return (
+                (by_variant.get(first.pk), first),
+                (by_variant.get(variant.pk), variant),
+            )
+    return None
+
+
+def win_back_or_affinity_reaction(
+    history: ShopHistory, program: str
+) -> Optional[Dict[str, Any]]:
+    """What a past customer buys after this program's email (None: nothing)."""
+    if program == "win_back" and history.rng.random() < 1 / 3:
+        return history.staple
+    if program == "affinity" and history.rng.random() < 0.5:
+        return history.affinity_item
+    return None

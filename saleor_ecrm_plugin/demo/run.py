@@ -49,6 +49,11 @@ PLUGIN_SETTINGS = {
     "replenishment_enabled": "true",
     "new_edition_enabled": "true",
     "new_edition_voucher_percent": "10",
+    "win_back_enabled": "true",
+    "win_back_vip_min_score": "13",
+    "win_back_vip_message": "As one of our best customers, you are invited to"
+    " preview the new collection before anyone else.",
+    "affinity_enabled": "true",
 }
 
 

@@ -2,10 +2,10 @@
 
 Trigger: a daily scan (:meth:`AffinityProgram.plan_suggestions`, in the manifest).
 It first rebuilds the category model (:mod:`.model`) when older than
-:data:`MODEL_MAX_AGE_HOURS`, then reads the orders created between its cursor and
-``affinity_delay_days`` ago (a day's orders: bounded by the shop's daily volume)
-and plans one email per address (its latest order of the batch), due now, unless
-the address already has an affinity email planned or sent within
+:data:`MODEL_MAX_AGE_HOURS` (about a week), then reads the orders created between
+its cursor and ``affinity_delay_days`` ago (a day's orders: bounded by the shop's
+daily volume) and plans one email per address (its latest order of the batch),
+due now, unless the address already has an affinity email planned or sent within
 ``affinity_period_days``.
 
 Re-check before sending: the order still counts (not cancelled), no other affinity
@@ -39,7 +39,9 @@ from .options import PROGRAM_ID, AffinityOptions
 if TYPE_CHECKING:
     from ...ecrm_settings import EcrmSettings
 
-MODEL_MAX_AGE_HOURS = 20.0
+#: the category model is rebuilt weekly: category co-purchase over years of
+#: orders barely moves in a day, and the rebuild reads every order line
+MODEL_MAX_AGE_HOURS = 7 * 24 - 4.0
 ORDERS_CURSOR = "affinity_orders"
 #: categories whose products an email may show
 RELATED_CATEGORIES = 3

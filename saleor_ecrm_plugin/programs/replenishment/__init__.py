@@ -24,7 +24,8 @@ MANIFEST = ProgramPackage(
             program="replenishment",
             method="plan_reminders",
             beat_entry="ecrm-replenishment-plan",
-            every=timedelta(hours=1),
+            # a pass reads a year of orders: daily, planning a day ahead
+            every=timedelta(days=1),
             interval_setting="replenishment_plan_interval",
         ),
     ),

@@ -11,7 +11,7 @@ The reorder interval of a product (:mod:`.models`), rebuilt by the daily scan
 * otherwise the lifetime in days the merchant set in the product's metadata
   ``ecrm.lifetime_days``, else in its product type's.
 
-Planning (:meth:`ReplenishmentProgram.plan_reminders`, hourly): every line of a
+Planning (:meth:`ReplenishmentProgram.plan_reminders`, daily): every line of a
 customer's latest order of a product is due ``share x interval x quantity`` after
 the order; the lines whose time falls between the last tick's horizon and a day
 ahead are planned, one reminder per order line (the ledger's unique key). A line
@@ -83,19 +83,22 @@ class ReplenishmentProgram(Program):
     def plan_reminders(
         self, settings: EcrmSettings, now: Optional[datetime] = None
     ) -> Dict[str, int]:
-        """Hourly: plan the reminders falling due up to a day ahead."""
+        """Daily: plan the reminders falling due up to a day ahead (from where
+        the last pass stopped)."""
         if not self.is_enabled(settings):
             return {"due": 0, "planned": 0}
         now = now or timezone.now()
         share = self.options(settings).replenishment_share_percent / 100.0
+        intervals = dict(
+            ReorderInterval.objects.values_list("product_id", "days_per_unit")
+        )
+        if not intervals:  # nothing learned yet: keep the window for later
+            return {"due": 0, "planned": 0}
         cursor, _ = ScanCursor.objects.get_or_create(name=SCAN_CURSOR)
         due_from = cursor.position or now - FIRST_LOOKBACK
         due_until = now + PLAN_AHEAD
         if due_from >= due_until:
             return {"due": 0, "planned": 0}
-        intervals = dict(
-            ReorderInterval.objects.values_list("product_id", "days_per_unit")
-        )
         due = host.due_reorders(intervals, share, due_from, due_until)
         planned = plan_sends(
             PlannedSend(
