@@ -25,8 +25,10 @@ _UNCOUNTED = ("draft", "unconfirmed", "expired", "canceled")
 MAX_REMINDER_DAYS = 365
 #: two orders of a product the same day are one purchase
 MIN_GAP_DAYS = 1.0
+#: intervals are learned from the orders of this many last days (as on 2.10)
+LEARNING_DAYS = 365
 #: sort memory of one scan's statement (as on 2.10)
-SCAN_WORK_MEM = "64MB"
+SCAN_WORK_MEM = "128MB"
 
 
 def _tables() -> Dict[str, str]:
@@ -57,18 +59,21 @@ def _fetch(sql: str, params: Any) -> List[Tuple[Any, ...]]:
 
 
 def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
+    """Each order line of a product by an address in the last
+    :data:`LEARNING_DAYS` (gift lines skipped), the previous one's date and
+    quantity (``lag``), the median gap per unit by product."""
+    from django.utils import timezone
+
     t = _tables()
     sql = f"""
         WITH purchases AS (
             SELECT hashtextextended(lower(o.user_email), 0) AS buyer, v.product_id,
-                   o.created_at AS created,
-                   sum(l.quantity) AS quantity
+                   o.created_at AS created, l.quantity
             FROM {t["line"]} l
             JOIN {t["order"]} o ON o.id = l.order_id
             JOIN {t["variant"]} v ON v.id = l.variant_id
             WHERE o.status <> ALL(%(uncounted)s) AND o.user_email <> ''
-              AND NOT l.is_gift
-            GROUP BY 1, 2, 3
+              AND NOT l.is_gift AND o.created_at >= %(since)s
         ), gaps AS (
             SELECT product_id,
                    extract(epoch FROM created - lag(created) OVER w) / 86400.0
@@ -91,6 +96,7 @@ def repeat_purchase_intervals(min_repeats: int) -> List[LearnedInterval]:
             "uncounted": list(_UNCOUNTED),
             "min_gap": MIN_GAP_DAYS,
             "min_repeats": min_repeats,
+            "since": timezone.now() - timedelta(days=LEARNING_DAYS),
         },
     )
     return [LearnedInterval(int(p), float(days), int(n)) for p, days, n in rows]

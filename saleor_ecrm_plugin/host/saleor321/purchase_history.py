@@ -37,8 +37,15 @@ def _tables() -> Dict[str, str]:
     }
 
 
-def _email_sql(order: str = "o", user: str = "u") -> str:
-    return f"LOWER(TRIM(COALESCE(NULLIF(TRIM({order}.user_email), ''), {user}.email)))"
+def _email_sql(order: str = "o") -> str:
+    """The order's address; its user's only when the order has none, looked up
+    for those rows alone (as on 2.10)."""
+    user = _tables()["user"]
+    return (
+        f"LOWER(TRIM(CASE WHEN TRIM({order}.user_email) <> ''"
+        f" THEN {order}.user_email"
+        f" ELSE (SELECT u.email FROM {user} AS u WHERE u.id = {order}.user_id) END))"
+    )
 
 
 def _execute(sql: str, params: Any = None) -> int:
@@ -56,7 +63,6 @@ def write_purchase_totals(table: str) -> int:
         SELECT {_email_sql()} AS email, MAX(o.created_at), COUNT(*),
                COALESCE(SUM(o.total_gross_amount), 0)
         FROM {t["order"]} AS o
-        LEFT JOIN {t["user"]} AS u ON u.id = o.user_id
         WHERE o.status <> ALL(%s)
         GROUP BY 1
         HAVING {_email_sql()} <> ''
@@ -70,7 +76,6 @@ def write_purchased_categories(table: str) -> int:
         INSERT INTO {table} (email, category_id)
         SELECT DISTINCT {_email_sql()}, p.category_id
         FROM {t["order"]} AS o
-        LEFT JOIN {t["user"]} AS u ON u.id = o.user_id
         JOIN {t["line"]} AS l ON l.order_id = o.id
         JOIN {t["variant"]} AS v ON v.id = l.variant_id
         JOIN {t["product"]} AS p ON p.id = v.product_id
@@ -89,7 +94,6 @@ def orders_placed_between(
     sql = f"""
         SELECT o.id, {_email_sql()}, o.created_at
         FROM {t["order"]} AS o
-        LEFT JOIN {t["user"]} AS u ON u.id = o.user_id
         WHERE o.created_at >= %s AND o.created_at < %s AND o.status <> ALL(%s)
         ORDER BY o.created_at, o.number
     """
