@@ -58,6 +58,17 @@ NEEDS_S3API = {
     "test_preferences_fuzz.py": "imports the plugin's GraphQL types",
 }
 
+#: test modules whose tests mostly post to the plugin's GraphQL API with their own
+#: ApiClient (not a fixture): skipped whole on 3.21 until s3api's view is merged
+GRAPHQL_MODULES = {
+    "test_back_in_stock.py": "subscriptions and stock updates through GraphQL",
+    "test_hostile_input.py": "hostile input to the plugin's GraphQL API",
+    "test_i18n_messages.py": "GraphQL error messages in French and English",
+    "test_reviews.py": "ships orders with Saleor 2.10's create_fulfillments; review"
+    " pages and mutations through GraphQL",
+    "test_reviews_celery.py": "ships with test_reviews' 2.10 helper",
+}
+
 collect_ignore = sorted({**NOT_YET_ON_SALEOR3, **NEEDS_S3API}) if SALEOR3 else []
 
 
@@ -78,7 +89,9 @@ GRAPHQL_FIXTURES = {"api_client", "staff_api_client", "staff_user", "product_man
 def pytest_collection_modifyitems(config, items) -> None:
     other = "saleor210" if SALEOR3 else "saleor321"
     for item in items:
-        if SALEOR3 and GRAPHQL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        graphql_module = SALEOR3 and item.path.name in GRAPHQL_MODULES
+        uses_graphql = GRAPHQL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if SALEOR3 and (graphql_module or uses_graphql):
             item.add_marker(
                 pytest.mark.skip(
                     reason="through GraphQL: Saleor 3.21 serves the plugin's API from"
@@ -104,3 +117,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         )
         for name, reason in sorted({**NOT_YET_ON_SALEOR3, **NEEDS_S3API}.items()):
             terminalreporter.write_line(f"  {name}: {reason}")
+        terminalreporter.write_line(
+            f"Saleor 3.21: {len(GRAPHQL_MODULES)} modules skipped whole (GraphQL):"
+            f" {', '.join(sorted(GRAPHQL_MODULES))}"
+        )

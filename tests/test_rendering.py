@@ -176,3 +176,19 @@ def test_shop_templates_have_the_three_parts_and_inlined_css(name):
     assert mimetype == "text/html"
     assert "<style" in expected["html"]
     assert 'style="' in html and html != expected["html"]
+
+
+@pytest.mark.saleor210(reason="django-prices ships with Saleor 2.10 only")
+@pytest.mark.parametrize("language", ["en", "fr", "de", "pl", "ja", "xx"])
+@pytest.mark.parametrize("value", ["31.00", "1234.5", "0", "19.999"])
+@pytest.mark.parametrize("currency", ["USD", "EUR", "JPY", "PLN"])
+def test_the_amount_filter_writes_what_django_prices_writes(language, value, currency):
+    from django.utils import translation
+    from django_prices.templatetags.prices import amount as prices_amount
+    from prices import Money
+
+    from saleor_ecrm_plugin.templatetags.ecrm import amount
+
+    with translation.override(language):
+        money = Money(value, currency)
+        assert amount(money) == prices_amount(money)

@@ -9,7 +9,10 @@ Celery tasks; the tags add what that context lacks, by asking the plugin's servi
   without the switch when ``lang`` is the active language already;
 * ``{% shop_identity as shop %}``: ``shop.name`` and ``shop.url`` (storefront);
 * ``{% cross_sell_for order as suggestions %}``: the cross-sell block's products;
-* ``{{ address|address_lines }}``: a Saleor address as the lines of its country.
+* ``{{ address|address_lines }}``: a Saleor address as the lines of its country;
+* ``{{ price|amount }}``: a ``Money`` in the active language's currency format, as
+  django-prices' ``amount`` filter writes it (Saleor 2.10 ships django-prices,
+  Saleor 3.21 does not).
 """
 
 from __future__ import annotations
@@ -131,3 +134,28 @@ def cross_sell_for(order: Any) -> List[Any]:
 @register.filter
 def address_lines(address: Any) -> List[str]:
     return host.address_lines(address) if address else []
+
+
+@register.filter
+def amount(price: Any) -> str:
+    """A ``Money`` as text in the active language's standard currency format
+    (babel's, as django-prices' ``amount`` filter formats it); "" for no amount."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel.core import Locale, UnknownLocaleError
+    from babel.numbers import format_currency
+
+    try:
+        value = Decimal(price.amount)
+    except (AttributeError, TypeError, InvalidOperation):
+        return ""
+    locale_code = translation.to_locale(
+        translation.get_language() or settings.LANGUAGE_CODE
+    )
+    try:
+        locale = Locale.parse(locale_code)
+    except (ValueError, UnknownLocaleError):
+        locale_code = translation.to_locale(settings.LANGUAGE_CODE)
+        locale = Locale.parse(locale_code)
+    pattern = locale.currency_formats["standard"].pattern
+    return format_currency(value, price.currency, format=pattern, locale=locale_code)
