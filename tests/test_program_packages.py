@@ -85,10 +85,13 @@ def test_the_schedule_is_read_before_django_is_set_up():
         [
             "ecrm-detect-back-in-stock",
             "ecrm-dispatch-due-sends",
+            "ecrm-new-edition-launches",
             "ecrm-plan-affinity",
             "ecrm-plan-win-backs",
             "ecrm-rebuild-recommendations",
             "ecrm-recompute-rfm-scores",
+            "ecrm-replenishment-learn",
+            "ecrm-replenishment-plan",
             "ecrm-scan-abandoned-checkouts",
             "test-sample-digest",
         ]
