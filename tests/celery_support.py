@@ -11,6 +11,7 @@ are visible there, so tests using these helpers need
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import signal
@@ -23,8 +24,15 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.hosts import SALEOR3
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_MODULE = "saleor_ecrm_plugin.demo.settings"
+#: the worker's settings: the demo's on Saleor 2.10, the 3.21 suite's on Saleor 3.21
+SETTINGS_MODULE = (
+    "saleor_ecrm_plugin.host.saleor321.settings"
+    if SALEOR3
+    else "saleor_ecrm_plugin.demo.settings"
+)
 #: Redis database the worker tests use as their broker; flushed before each test.
 BROKER_DB = int(os.environ.get("ECRM_TEST_REDIS_DB", "11"))
 REDIS_HOST = os.environ.get("ECRM_TEST_REDIS_HOST", "127.0.0.1:6379")
@@ -168,9 +176,22 @@ class CeleryWorker:
         """Return values of the finished runs of a task, in order, from the log."""
         return [
             ast.literal_eval(match["result"])
-            for match in _TASK_DONE.finditer(self.output())
+            for match in _TASK_DONE.finditer(self.messages())
             if match["name"] == task_name
         ]
+
+    def messages(self) -> str:
+        """The log's messages, one a line: Saleor 3.21 logs each record as a JSON
+        object (its ``message`` is taken), Saleor 2.10's worker as plain text."""
+        lines = []
+        for line in self.output().splitlines():
+            if line.startswith('{"'):
+                try:
+                    line = str(json.loads(line).get("message", line))
+                except ValueError:
+                    pass
+            lines.append(line)
+        return "\n".join(lines)
 
 
 def flush_redis_db(url: str) -> None:

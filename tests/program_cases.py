@@ -23,6 +23,7 @@ from tests.factories import (
     make_customer,
     make_order,
     make_product,
+    set_product,
     variant_of,
 )
 
@@ -281,7 +282,7 @@ class NewEditionCase(ProgramCase):
         self.program.run_scan("plan_launches", self.settings)
 
     def refuse(self) -> None:
-        type(self.new).objects.filter(pk=self.new.pk).update(is_published=False)
+        set_product(self.new, is_published=False)
 
 
 class CrossSellCase(ProgramCase):

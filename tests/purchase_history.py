@@ -20,13 +20,8 @@ def order_days_ago(
     **overrides: Any,
 ) -> Any:
     """A Saleor order of ``products`` by ``email``, created ``days`` ago."""
-    from saleor.order.models import Order
-
-    order = make_order(products, email=email, **overrides)
     created = (now or timezone.now()) - timedelta(days=days)
-    Order.objects.filter(pk=order.pk).update(created=created)
-    order.created = created
-    return order
+    return make_order(products, email=email, created=created, **overrides)
 
 
 def orders_over_time(
@@ -37,3 +32,23 @@ def orders_over_time(
     return [
         order_days_ago(products, email, last_days_ago + 10 * i) for i in range(count)
     ]
+
+
+def voucher_code(voucher: Any) -> str:
+    """A Saleor voucher's code: its column on 2.10, its first ``VoucherCode`` on
+    3.21."""
+    from tests.hosts import SALEOR3
+
+    if SALEOR3:
+        return str(voucher.codes.order_by("created_at").first().code)
+    return str(voucher.code)
+
+
+def voucher_value(voucher: Any) -> Any:
+    """A voucher's discount value: its column on 2.10, its channel listing's on
+    3.21 (the same in every channel)."""
+    from tests.hosts import SALEOR3
+
+    if SALEOR3:
+        return voucher.channel_listings.first().discount_value
+    return voucher.discount_value

@@ -51,4 +51,7 @@ def test_the_worker_scores_then_scans_then_sends_once(
     [received] = smtp_server.wait_for(1, timeout=30)
     assert received.rcpt_tos == ["gone@example.org"]
     assert received.message["X-Ecrm-Program"] == "win_back/day90"
-    assert ScheduledSend.objects.get(program="win_back").status == "sent"
+    # the worker records the delivery just after the SMTP server has the message
+    assert wait_until(
+        lambda: ScheduledSend.objects.get(program="win_back").status == "sent", 30
+    ), log()

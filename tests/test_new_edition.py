@@ -11,7 +11,7 @@ from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.new_edition.models import EditionLaunch
 from saleor_ecrm_plugin.programs.registry import get_program
 from tests.configuration import configure_plugin
-from tests.factories import make_order, make_product
+from tests.factories import make_order, make_product, set_product
 
 ON = {"new_edition_enabled": True, "quiet_hours": "", "consent_mode": "everyone"}
 
@@ -67,8 +67,7 @@ def test_buyers_of_any_earlier_edition_get_one_email_for_the_new_one(
         "old@example.org",
     ]
 
-    fifa15.is_published = True
-    fifa15.save(update_fields=["is_published"])
+    set_product(fifa15, is_published=True)
     assert program().plan_launches(settings()) == {"editions": 1, "planned": 3}
     assert program().plan_launches(settings()) == {"editions": 0, "planned": 0}
     recipients = sorted(
@@ -106,8 +105,7 @@ def test_a_customer_who_bought_the_new_edition_before_the_send_gets_nothing(
 ):
     fifa13, fifa14, fifa15 = editions
     configure_plugin(**ON)
-    fifa15.is_published = True
-    fifa15.save(update_fields=["is_published"])
+    set_product(fifa15, is_published=True)
     make_order([fifa14], email="quick@example.org")
     program().plan_launches(settings())
     make_order([fifa15], email="quick@example.org")
@@ -124,8 +122,7 @@ def test_a_customer_who_bought_the_new_edition_before_the_send_gets_nothing(
 def test_waves_space_a_large_audience(editions):
     fifa13, fifa14, fifa15 = editions
     configure_plugin(**ON, new_edition_wave_size="2", new_edition_wave_minutes="30")
-    fifa15.is_published = True
-    fifa15.save(update_fields=["is_published"])
+    set_product(fifa15, is_published=True)
     for number in range(5):
         make_order([fifa14], email=f"fan{number}@example.org")
     program().plan_launches(settings())

@@ -21,7 +21,7 @@ from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.registry import get_program
 from saleor_ecrm_plugin.programs.replenishment.models import ReorderInterval
 from tests.configuration import configure_plugin
-from tests.factories import make_order, make_product, variant_of
+from tests.factories import make_order, make_product, set_product, variant_of
 
 ON = {"replenishment_enabled": True, "quiet_hours": "", "consent_mode": "everyone"}
 
@@ -198,6 +198,5 @@ def test_out_of_stock_or_unpublished_products_are_not_reminded(dog_food):
 
     Stock.objects.filter(product_variant__product=dog_food).update(quantity=0)
     assert program().recheck(send, settings()).skip_reason == "out_of_stock"
-    dog_food.is_published = False
-    dog_food.save(update_fields=["is_published"])
+    set_product(dog_food, is_published=False)
     assert program().recheck(send, settings()).skip_reason == "not_sold"

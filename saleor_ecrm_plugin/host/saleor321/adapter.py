@@ -16,8 +16,11 @@ from ..port import (
     CheckoutState,
     Customer,
     CustomerLocale,
+    DueReorder,
+    EditionChain,
     Host,
     IssuedVoucher,
+    LearnedInterval,
     OrderFacts,
     OrderForReview,
     PluginConfiguration,
@@ -27,7 +30,17 @@ from ..port import (
     VariantCard,
     VariantStock,
 )
-from . import catalogue, checkouts, customers, locks, orders, shop, vouchers
+from . import (
+    catalogue,
+    checkouts,
+    customers,
+    lifecycle,
+    locks,
+    orders,
+    purchase_history,
+    shop,
+    vouchers,
+)
 
 
 class Saleor321Host(Host):
@@ -138,6 +151,73 @@ class Saleor321Host(Host):
 
     def lock_checkout_and_email(self, token: str, email: str) -> None:
         return locks.lock_checkout_and_email(token, email)
+
+    # lifecycle programs: win-back, affinity, RFM scores (purchase_history.py)
+    def write_purchase_totals(self, table: str) -> int:
+        return purchase_history.write_purchase_totals(table)
+
+    def write_purchased_categories(self, table: str) -> int:
+        return purchase_history.write_purchased_categories(table)
+
+    def orders_placed_between(
+        self, start: datetime, end: datetime
+    ) -> List[Tuple[str, str, datetime]]:
+        return purchase_history.orders_placed_between(start, end)
+
+    def email_product_ids(self, email: str) -> List[int]:
+        return purchase_history.email_product_ids(email)
+
+    def product_ids_in_categories(
+        self, category_ids: Iterable[int], exclude: Iterable[int], limit: int
+    ) -> List[int]:
+        return purchase_history.product_ids_in_categories(category_ids, exclude, limit)
+
+    def issue_free_shipping_voucher(
+        self, reference: str, prefix: str, valid_days: int, now: datetime
+    ) -> IssuedVoucher:
+        return vouchers.issue_single_use_voucher(
+            reference, prefix, 100, valid_days, now, free_shipping=True
+        )
+
+    # lifecycle programs: replenishment, new editions (lifecycle.py)
+    def repeat_purchase_intervals(self, min_repeats: int) -> List[LearnedInterval]:
+        return lifecycle.repeat_purchase_intervals(min_repeats)
+
+    def product_lifetimes(self, metadata_key: str) -> Dict[int, float]:
+        return lifecycle.product_lifetimes(metadata_key)
+
+    def due_reorders(
+        self,
+        days_per_unit: Dict[int, float],
+        share: float,
+        due_from: datetime,
+        due_until: datetime,
+    ) -> List[DueReorder]:
+        return lifecycle.due_reorders(days_per_unit, share, due_from, due_until)
+
+    def email_bought_products_since(
+        self, email: str, product_ids: Iterable[int], since: datetime
+    ) -> bool:
+        return lifecycle.email_bought_products_since(email, product_ids, since)
+
+    def create_checkout_with_lines(
+        self, email: str, lines: Iterable[Tuple[int, int]]
+    ) -> Optional[str]:
+        return lifecycle.create_checkout_with_lines(email, lines)
+
+    def edition_chains(self, metadata_key: str) -> List[EditionChain]:
+        return lifecycle.edition_chains(metadata_key)
+
+    def edition_buyers(
+        self,
+        product_id: int,
+        earlier_product_ids: Iterable[int],
+        after_email: str,
+        limit: int,
+    ) -> List[str]:
+        return lifecycle.edition_buyers(
+            product_id, earlier_product_ids, after_email, limit
+        )
 
 
 HOST = Saleor321Host()

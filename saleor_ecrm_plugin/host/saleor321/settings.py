@@ -38,6 +38,17 @@ enable_ecrm(
     globals(),
     dispatch_interval=float(os.environ.get("ECRM_DISPATCH_INTERVAL", 30)),
     checkout_scan_interval=float(os.environ.get("ECRM_CHECKOUT_SCAN_INTERVAL", 300)),
+    # the lifecycle scans' beat intervals (seconds), as the demo settings read them
+    scan_intervals={
+        name: float(os.environ["ECRM_LIFECYCLE_SCAN_INTERVAL"])
+        for name in (
+            "replenishment_learn_interval",
+            "replenishment_plan_interval",
+            "new_edition_interval",
+        )
+    }
+    if os.environ.get("ECRM_LIFECYCLE_SCAN_INTERVAL")
+    else None,
 )
 
 # one database, no replica: Saleor's reads "from the replica" go to the default

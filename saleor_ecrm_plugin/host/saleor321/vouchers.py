@@ -25,10 +25,12 @@ def issue_single_use_voucher(
     valid_days: int,
     now: datetime,
     usage_limit: int = 1,
+    free_shipping: bool = False,
 ) -> IssuedVoucher:
     """A voucher for the whole order, usable ``usage_limit`` times (once by
-    default: Saleor's ``single_use``), valid ``valid_days``; the same voucher again
-    for the same ``reference``."""
+    default: Saleor's ``single_use``), valid ``valid_days``; with
+    ``free_shipping``, ``percentage`` % off the shipping instead (voucher type
+    ``SHIPPING``). The same voucher again for the same ``reference``."""
     import secrets
     from datetime import timedelta
 
@@ -57,7 +59,11 @@ def issue_single_use_voucher(
         try:
             with transaction.atomic():
                 voucher = Voucher.objects.create(
-                    type=VoucherType.ENTIRE_ORDER,
+                    type=(
+                        VoucherType.SHIPPING
+                        if free_shipping
+                        else VoucherType.ENTIRE_ORDER
+                    ),
                     name=name,
                     usage_limit=usage_limit,
                     single_use=usage_limit == 1,

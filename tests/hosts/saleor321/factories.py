@@ -255,6 +255,8 @@ def make_order(
         "undiscounted_base_shipping_price": shipping,
         "should_refresh_prices": False,
     }
+    if "created" in overrides:  # Saleor 2.10's name
+        overrides["created_at"] = overrides.pop("created")
     values.update(overrides)
     order = Order.objects.create(**values)
     total = shipping
