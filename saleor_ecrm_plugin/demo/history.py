@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
+from .hosts import CatalogueItem
+
 if TYPE_CHECKING:
     from .smtp_sink import ReceivedEmail
 
@@ -60,10 +62,10 @@ class ShopHistory:
         self.domain = domain
         self.shopper = shopper
         self.rng = random.Random(18)
-        self.staple: Dict[str, Any] = {}
-        self.new_guide: Dict[str, Any] = {}
+        self.staple = CatalogueItem(name="", variant="")
+        self.new_guide = CatalogueItem(name="", variant="")
         #: what the affinity emails suggest (None: no affinity story)
-        self.affinity_item: Optional[Dict[str, Any]] = None
+        self.affinity_item: Optional[CatalogueItem] = None
 
     # --- the past ---------------------------------------------------------------
 
@@ -71,7 +73,7 @@ class ShopHistory:
         """Write the backdated orders and the guides; agenda the fortnight's part."""
         DOMAIN, Shopper = self.domain, self.shopper  # noqa: N806
         self.staple = self.story.catalogue[2]
-        variant = _variant(self.staple["variant"])
+        variant = _variant(self.staple.variant)
         for number in range(6):
             email = f"hist-regular{number}@{DOMAIN}"
             for age in (200, 170):
@@ -92,11 +94,11 @@ class ShopHistory:
                 [(old_guide, 1)],
                 start - timedelta(days=300 + number),
             )
-        self.new_guide = {
-            "name": new_guide.product.name,
-            "variant": _global_id(new_guide),
-            "warehouses": self.staple["warehouses"],
-        }
+        self.new_guide = CatalogueItem(
+            name=new_guide.product.name,
+            variant=_global_id(new_guide),
+            warehouses=self.staple.warehouses,
+        )
         self.story.agenda[(4, 10)].append(lambda: _publish(new_guide.product_id))
         plant_win_back_and_affinity(self, start)
 
@@ -107,9 +109,9 @@ class ShopHistory:
         from saleor.product.models import Product, ProductType, ProductVariant
         from saleor.warehouse.models import Stock
 
-        staple = _variant(self.staple["variant"])
+        staple = _variant(self.staple.variant)
         # the warehouse serving the customers' countries (the story's first)
-        warehouse_id = graphene.Node.from_global_id(self.staple["warehouses"][0])[1]
+        warehouse_id = graphene.Node.from_global_id(self.staple.warehouses[0])[1]
         product_type, _ = ProductType.objects.get_or_create(
             slug="ecrm-demo-guides",
             defaults={"name": "Guides", "has_variants": False},
@@ -171,7 +173,7 @@ class ShopHistory:
             self._buy(buyer, item)
         return True
 
-    def _buy(self, shopper: Any, item: Dict[str, Any]) -> None:
+    def _buy(self, shopper: Any, item: CatalogueItem) -> None:
         self.story.start_checkout(shopper, [item], quantity=1)
         self.story.complete_checkout(shopper)
 
@@ -242,7 +244,7 @@ WIN_BACK_AND_AFFINITY = ("win_back", "affinity")
 
 def plant_win_back_and_affinity(history: ShopHistory, start: datetime) -> None:
     domain = history.domain
-    staple = _variant(history.staple["variant"])
+    staple = _variant(history.staple.variant)
     for number in range(8):
         _past_order(
             f"hist-gone{number}@{domain}",
@@ -276,14 +278,14 @@ def plant_win_back_and_affinity(history: ShopHistory, start: datetime) -> None:
 
 def _two_categories(
     history: ShopHistory, exclude: Optional[int]
-) -> Optional[Tuple[Tuple[Optional[Dict[str, Any]], Any], Tuple[Any, Any]]]:
+) -> Optional[Tuple[Tuple[Optional[CatalogueItem], Any], Tuple[Any, Any]]]:
     """Variants of two published products of two categories other than
     ``exclude`` (the staple's, which other past customers buy), each with its
     catalogue item when the demo's shoppers can buy it (else None)."""
     from saleor.product.models import ProductVariant
 
     by_variant = {
-        _variant(item["variant"]).pk: item for item in history.story.catalogue
+        _variant(item.variant).pk: item for item in history.story.catalogue
     }
     variants = (
         ProductVariant.objects.filter(
@@ -309,7 +311,7 @@ def _two_categories(
 
 def win_back_or_affinity_reaction(
     history: ShopHistory, program: str
-) -> Optional[Dict[str, Any]]:
+) -> Optional[CatalogueItem]:
     """What a past customer buys after this program's email (None: nothing)."""
     if program == "win_back" and history.rng.random() < 1 / 3:
         return history.staple
