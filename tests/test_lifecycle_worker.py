@@ -37,7 +37,7 @@ def test_the_worker_scores_then_scans_then_sends_once(
     def log() -> str:
         return "\n--- worker output ---\n" + celery_worker.output()
 
-    client = Celery(broker=redis_broker_url)
+    client = Celery(broker=redis_broker_url, set_as_current=False)
     client.send_task(RFM_TASK)
     assert wait_until(lambda: celery_worker.task_results(RFM_TASK), 60), log()
     assert celery_worker.task_results(RFM_TASK) == [{"contacts": 2}], log()
