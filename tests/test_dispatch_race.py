@@ -41,7 +41,11 @@ django.setup()
 from django.conf import settings
 from tests.programs import PACKAGES  # the test-only ping program
 
-settings.ECRM_PROGRAMS = [*settings.ECRM_PROGRAMS, *PACKAGES]
+# override_settings: setting_changed resets the registry (Saleor 3.21 loads it
+# during django.setup())
+from django.test.utils import override_settings
+
+override_settings(ECRM_PROGRAMS=[*settings.ECRM_PROGRAMS, *PACKAGES]).enable()
 from django.db import connection
 from saleor_ecrm_plugin.dispatcher import Dispatcher, load_context
 from saleor_ecrm_plugin import rendering  # noqa: F401

@@ -169,7 +169,7 @@ def available_product_cards(
             name=name,
             slug=slug,
             category_id=category_id,
-            price=Money(amount, currency),
+            price=Money(amount, currency).quantize(),  # numeric(20, 3) in 3.21
             image_url=build_absolute_uri(storage.url(image)) if image else None,
         )
         for pk, name, slug, category_id, currency, amount, image in rows
@@ -253,7 +253,7 @@ def variant_card(variant_id: Any) -> Optional[VariantCard]:
         product_name=_translated(product, "name") or product.name,
         variant_name=_translated(variant, "name") or variant.name,
         slug=product.slug,
-        price=variant.get_price(listing),
+        price=variant.get_price(listing).quantize(),
         image_url=(
             build_absolute_uri(storage.url(media.image.name))
             if media is not None and media.image
