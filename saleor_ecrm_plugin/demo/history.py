@@ -284,9 +284,7 @@ def _two_categories(
     catalogue item when the demo's shoppers can buy it (else None)."""
     from saleor.product.models import ProductVariant
 
-    by_variant = {
-        _variant(item.variant).pk: item for item in history.story.catalogue
-    }
+    by_variant = {_variant(item.variant).pk: item for item in history.story.catalogue}
     variants = (
         ProductVariant.objects.filter(
             product__is_published=True, product__category__isnull=False
