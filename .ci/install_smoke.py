@@ -151,7 +151,9 @@ def check_templates(templates: Path) -> None:
             f"{name} resolves to {origin}, not the plugin's installed copy",
         )
         if name not in NEED_PRICES:
-            template.render({"token": "smoke-token", "shop_name": "Smoke Shop"})
+            template.render(
+                {"token": "smoke-token", "shop_name": "Smoke Shop", "months": 3}
+            )
             rendered += 1
     ok(
         f"{len(names)} templates resolve from the install and compile,"
