@@ -77,7 +77,14 @@ def chromium(profile_dir: Path) -> Iterator[Any]:
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile_dir}")
-    driver = webdriver.Chrome(executable_path=CHROMEDRIVER, options=options)
+    import selenium
+
+    if int(selenium.__version__.split(".")[0]) >= 4:  # Saleor 3.21's venv
+        from selenium.webdriver.chrome.service import Service
+
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    else:  # Selenium 3 (Saleor 2.10's pins)
+        driver = webdriver.Chrome(executable_path=CHROMEDRIVER, options=options)
     try:
         driver.set_page_load_timeout(30)
         yield driver
