@@ -11,6 +11,7 @@ from .engagement import views as engagement_views
 from .preferences import views
 from .programs.replenishment import views as reorder_views
 from .programs.review_request import views as review_views
+from .staff import views as staff_views
 
 ecrm_patterns = [
     url(
@@ -44,5 +45,12 @@ ecrm_patterns = [
         r"^order-again/(?P<token>[^/]{1,600})/$",
         reorder_views.order_again,
         name="order-again",
+    ),
+    url(r"^staff/$", staff_views.staff_page, name="staff"),
+    url(r"^staff/sign-out/$", staff_views.sign_out, name="staff-sign-out"),
+    url(
+        r"^staff/assets/(?P<name>[a-z.]{1,40}\.js)$",
+        staff_views.asset,
+        name="staff-asset",
     ),
 ]

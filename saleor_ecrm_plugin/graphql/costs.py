@@ -15,7 +15,11 @@ from graphene.utils.str_converters import to_camel_case
 from .operations import EcrmMutations, EcrmQueries
 
 #: list fields: each item asked for costs one, as Saleor's ``products(first:)``
-_LISTS = {"productReviews": ["first"], "reviews": ["first"]}
+_LISTS = {
+    "productReviews": ["first"],
+    "reviews": ["first"],
+    "ecrmTimeline": ["first"],
+}
 
 
 def _root_fields(object_type: Any) -> FrozenSet[str]:

@@ -22,3 +22,6 @@ KeepErrorCodes: Any = _glue.KeepErrorCodes
 permission_required: Any = _glue.permission_required
 #: the staff permission that moderates reviews
 MANAGE_PRODUCTS: Any = _glue.MANAGE_PRODUCTS
+#: the staff report's permission (orders and revenue) and the timeline's (personal data)
+MANAGE_ORDERS: Any = _glue.MANAGE_ORDERS
+MANAGE_USERS: Any = _glue.MANAGE_USERS

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from .back_in_stock import BackInStockMutations
 from .preferences import PreferenceMutations, PreferenceQueries
+from .reporting import ReportingQueries
 from .reviews import ReviewMutations, ReviewQueries
 
 
-class EcrmQueries(ReviewQueries, PreferenceQueries):
+class EcrmQueries(ReviewQueries, PreferenceQueries, ReportingQueries):
     pass
 
 

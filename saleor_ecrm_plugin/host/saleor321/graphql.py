@@ -10,7 +10,11 @@ from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import DateTime
 from saleor.graphql.core.types.common import Error
 from saleor.graphql.decorators import permission_required
-from saleor.permission.enums import ProductPermissions
+from saleor.permission.enums import (
+    AccountPermissions,
+    OrderPermissions,
+    ProductPermissions,
+)
 
 # Saleor 3.21's handle_errors also passes unknown codes on as they are, which the
 # error type's enum then fails to serialise: the same mixin keeps the declared ones
@@ -18,9 +22,14 @@ from ..saleor210.graphql_errors import KeepErrorCodes
 
 #: the permission that lets staff moderate reviews
 MANAGE_PRODUCTS = ProductPermissions.MANAGE_PRODUCTS
+#: the staff report's (orders and revenue) and the customer timeline's (personal data)
+MANAGE_ORDERS = OrderPermissions.MANAGE_ORDERS
+MANAGE_USERS = AccountPermissions.MANAGE_USERS
 
 __all__ = [
+    "MANAGE_ORDERS",
     "MANAGE_PRODUCTS",
+    "MANAGE_USERS",
     "BaseMutation",
     "DateTime",
     "Error",
