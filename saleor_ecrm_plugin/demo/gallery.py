@@ -43,6 +43,7 @@ pre {{ margin: 0; padding: 18px; white-space: pre-wrap; }}
 <body>
 <h1>e-CRM demo: what customers received</h1>
 <p class="lead">{count} email(s) accepted by the demo's SMTP server, newest last.</p>
+{staff}
 <div class="mail"><div class="head"><div class="subject">One of each kind</div>
 <ul>{kinds}</ul></div></div>
 {cards}
@@ -83,8 +84,10 @@ def kind_of(received: ReceivedEmail) -> str:
 class EmailGallery:
     """Writes each received email to ``directory``; keeps ``index.html`` current."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, staff_page_url: Optional[str] = None) -> None:
         self.directory = directory
+        #: the plugin's staff page (report and timeline) while ``--serve`` runs
+        self.staff_page_url = staff_page_url
         #: (email, .eml name, its card's HTML: rendered once, the page is rewritten)
         self._entries: List[Tuple[ReceivedEmail, str, str]] = []
         self._first_of_kind: Dict[str, Tuple[ReceivedEmail, Optional[str]]] = {}
@@ -177,7 +180,17 @@ class EmailGallery:
             + "</li>"
             for kind, (received, png) in sorted(self._first_of_kind.items())
         )
-        page = _PAGE.format(count=len(self._entries), kinds=kinds, cards=cards)
+        staff = (
+            '<p class="lead">Report and customer timeline (with --serve):'
+            f' <a href="{html.escape(self.staff_page_url)}" id="staff-page">'
+            f"{html.escape(self.staff_page_url)}</a>"
+            " (staff sign-in: admin@example.com / admin)</p>"
+            if self.staff_page_url
+            else ""
+        )
+        page = _PAGE.format(
+            count=len(self._entries), kinds=kinds, cards=cards, staff=staff
+        )
         temporary = self.index.with_suffix(".tmp")
         temporary.write_text(page, encoding="utf-8")
         temporary.replace(self.index)

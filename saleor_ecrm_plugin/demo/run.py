@@ -128,7 +128,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         flush=True,
     )
 
-    gallery = EmailGallery(output / "emails")
+    gallery = EmailGallery(
+        output / "emails",
+        staff_page_url=f"http://127.0.0.1:{args.port}/ecrm/staff/" if args.serve else None,
+    )
     gallery.reset()
     serving = {"on": False}
 
@@ -432,6 +435,9 @@ def _print_what_to_try(
         f"{indent}then, with header 'Authorization: JWT <token>':",
         f'{indent}{{ plugin(id: "saleor_ecrm_plugin.ecrm") '
         "{ active configuration { name value } } }",
+        f"  staff page:             http://127.0.0.1:{port}/ecrm/staff/",
+        f"{indent}(report with charts, customer timeline; demo staff sign-in:",
+        f"{indent} admin@example.com / admin)",
     ]
     if env.get("psql"):
         when = "" if serving else " (while --serve runs)"
