@@ -192,17 +192,19 @@ _INFLUENCED = """
 """
 
 # each consent event laid at the door of the last email sent to the address
-# within the window before it; then each email counted once
+# within the window before it (the partial index on UPPER(recipient), sent_at of
+# sent rows serves the lookup); then each email of the period counted once
 _FOLLOWED_BY = """
     SELECT program, step, variant, count(DISTINCT blamed.id) FROM (
         SELECT (
-            SELECT s.id FROM sends s
+            SELECT s.id FROM {send} s
             WHERE s.status = %(sent)s AND UPPER(s.recipient) = UPPER(ct.email)
               AND s.sent_at <= e.created_at AND s.sent_at > e.created_at - %(window)s
             ORDER BY s.sent_at DESC, s.id DESC LIMIT 1
         ) AS id
         FROM {consent} e JOIN {contact} ct ON ct.id = e.contact_id
-        WHERE e.created_at >= %(since)s AND {condition}
+        WHERE e.created_at >= %(since)s AND e.created_at < %(until)s + %(window)s
+          AND {condition}
     ) blamed JOIN sends ON sends.id = blamed.id
     GROUP BY program, step, variant
 """
