@@ -64,7 +64,7 @@ class History:
 def plant_history() -> History:
     """The history the tests' known answers describe (see test_reporting)."""
     now = days_ago(0)
-    first = dict(program="abandoned_checkout", step="first")
+    first = {"program": "abandoned_checkout", "step": "first"}
     ada = sent_email("Ada@Example.org", days_ago(3), **first)
     bob = sent_email("bob@example.org", days_ago(3), **first)
     cy = sent_email("cy@example.org", days_ago(2), **first)
@@ -118,4 +118,6 @@ def plant_history() -> History:
     # before the period: left out of the report, in Ada's timeline
     old_send = sent_email("ada@example.org", days_ago(40), program="win_back")
     clicked(old_send)
-    return History(since=days_ago(10), until=now + timedelta(minutes=1), old_send=old_send)
+    return History(
+        since=days_ago(10), until=now + timedelta(minutes=1), old_send=old_send
+    )

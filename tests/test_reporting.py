@@ -46,6 +46,9 @@ query Timeline($email: String!, $first: Int) {
 """
 
 
+MOMENT = days_ago(1)
+
+
 def _key(row) -> tuple:
     return (row.program, row.step, row.variant)
 
@@ -75,7 +78,10 @@ def test_report_counts_the_planted_history(shop):
         2,
         Decimal("110.00"),
     )
-    variant_a, variant_b = rows["welcome", "welcome", "A"], rows["welcome", "welcome", "B"]
+    variant_a, variant_b = (
+        rows["welcome", "welcome", "A"],
+        rows["welcome", "welcome", "B"],
+    )
     assert (variant_a.sent, variant_a.bounced, variant_a.opened) == (1, 1, 0)
     assert (variant_b.sent, variant_b.bounced, variant_b.opened) == (1, 0, 1)
     assert variant_a.unsubscribed == variant_b.unsubscribed == 0
@@ -88,7 +94,7 @@ def test_report_counts_the_planted_history(shop):
 
 def test_report_is_empty_for_a_quiet_period(shop):
     history = plant_history()
-    report = email_report(history.since - timedelta(days=100), history.since)
+    report = email_report(history.since - timedelta(days=100), days_ago(50))
     assert report.rows == [] and report.total().planned == 0
 
 
@@ -96,7 +102,7 @@ def test_report_is_empty_for_a_quiet_period(shop):
     "since, until, field, code",
     [
         (days_ago(1), days_ago(2), "until", "period_reversed"),
-        (days_ago(1), days_ago(1), "until", "period_reversed"),
+        (MOMENT, MOMENT, "until", "period_reversed"),
         (days_ago(401), days_ago(0), "until", "period_too_long"),
         ("2026-01-01", days_ago(0), "since", "invalid"),
         (days_ago(2).replace(tzinfo=None), days_ago(0), "since", "invalid"),
@@ -206,7 +212,8 @@ def test_staff_with_manage_orders_reads_the_report(shop):
         "influencedRevenue": 80.0,
         "currency": "USD",
     }
-    assert report["total"] == {"planned": 8, "sent": 6, "influencedOrders": 4}
+    # order X counts in both reminders' rows (each row counts its orders once)
+    assert report["total"] == {"planned": 8, "sent": 6, "influencedOrders": 3}
     assert [p["program"] for p in report["programs"]] == [
         "abandoned_checkout",
         "welcome",
@@ -262,7 +269,10 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(shop):
         "until": history.until.isoformat(),
     }
     client = ApiClient(manager)
-    for variables, code in ((reversed_period, "PERIOD_REVERSED"), (long_period, "PERIOD_TOO_LONG")):
+    for variables, code in (
+        (reversed_period, "PERIOD_REVERSED"),
+        (long_period, "PERIOD_TOO_LONG"),
+    ):
         report = client.post(REPORT, variables)["data"]["ecrmReport"]
         assert report["rows"] == [] and report["total"] is None
         assert [(e["field"], e["code"]) for e in report["errors"]] == [("until", code)]

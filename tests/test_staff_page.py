@@ -49,7 +49,9 @@ def test_anonymous_visitor_gets_the_sign_in_page_only(shop):
     assert signin.COOKIE_NAME not in response.cookies
 
 
-@pytest.mark.parametrize("who", ["customer", "wrong password", "staff without permission"])
+@pytest.mark.parametrize(
+    "who", ["customer", "wrong password", "staff without permission"]
+)
 def test_others_cannot_sign_in(shop, who):
     plant_history()
     if who == "customer":
@@ -139,7 +141,9 @@ def test_repeated_failures_are_refused_for_a_while(shop):
         sign_in(client, "locked@shop.example.com", "guess")
     # even the right password waits now
     response = sign_in(client, "locked@shop.example.com", PASSWORD)
-    assert response.status_code == 403 and "Too many attempts" in response.content.decode()
+    assert (
+        response.status_code == 403 and "Too many attempts" in response.content.decode()
+    )
 
 
 def test_bad_period_is_an_error_on_the_page(shop):

@@ -22,7 +22,8 @@ WAIT_SECONDS = 20
 #: drawn pixels of a canvas (alpha > 0): an empty canvas has none
 DRAWN_PIXELS = """
 const canvas = document.getElementById(arguments[0]);
-const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+const context = canvas.getContext("2d");
+const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
 let drawn = 0;
 for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) drawn++; }
 return drawn;

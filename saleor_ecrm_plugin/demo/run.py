@@ -130,7 +130,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     gallery = EmailGallery(
         output / "emails",
-        staff_page_url=f"http://127.0.0.1:{args.port}/ecrm/staff/" if args.serve else None,
+        staff_page_url=f"http://127.0.0.1:{args.port}/ecrm/staff/"
+        if args.serve
+        else None,
     )
     gallery.reset()
     serving = {"on": False}

@@ -155,7 +155,9 @@ def _refused(exc: ReportInputError) -> List[EcrmReportError]:
     return [EcrmReportError(field=exc.field, message=str(exc), code=exc.code)]
 
 
-def _answer(build: Callable[[], Any], refused: Callable[[ReportInputError], Any]) -> Any:
+def _answer(
+    build: Callable[[], Any], refused: Callable[[ReportInputError], Any]
+) -> Any:
     try:
         return build()
     except ReportInputError as exc:

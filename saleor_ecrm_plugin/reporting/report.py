@@ -96,7 +96,8 @@ class Report:
     rows: List[ReportRow] = field(default_factory=list)
 
     def total(self) -> ReportRow:
-        """The rows added up (revenue in the rows' currency; "" when they differ)."""
+        """The rows added up (revenue in the rows' currency; "" when they differ).
+        An order credited to emails of several rows counts in each of them."""
         total = ReportRow(program="", step="")
         for row in self.rows:
             for name in COUNTS:
@@ -111,9 +112,9 @@ class Report:
         """The rows added up per program (steps and variants together)."""
         programs: Dict[str, Report] = {}
         for row in self.rows:
-            programs.setdefault(row.program, Report(self.since, self.until)).rows.append(
-                row
-            )
+            programs.setdefault(
+                row.program, Report(self.since, self.until)
+            ).rows.append(row)
         result = {}
         for program, report in sorted(programs.items()):
             total = report.total()
@@ -168,26 +169,27 @@ _OUTCOMES = """
 """
 
 _CLICKS = """
-    SELECT program, step, variant,
+    SELECT sends.program, sends.step, sends.variant,
         count(*) FILTER (WHERE c.bot_reason = ''),
         count(*) FILTER (WHERE c.bot_reason <> '')
     FROM sends JOIN {click} c ON c.send_id = sends.id
-    GROUP BY program, step, variant
+    GROUP BY sends.program, sends.step, sends.variant
 """
 
 _CLICK_ORDERS = """
-    SELECT program, step, variant, count(*), sum(k.revenue), max(k.currency)
+    SELECT sends.program, sends.step, sends.variant,
+        count(*), sum(k.revenue), max(k.currency)
     FROM sends JOIN {click_conversion} k ON k.send_id = sends.id
-    GROUP BY program, step, variant
+    GROUP BY sends.program, sends.step, sends.variant
 """
 
 # each order once per row, whatever the number of the row's emails it credits
 _INFLUENCED = """
     SELECT program, step, variant, count(*), sum(revenue), max(currency) FROM (
-        SELECT DISTINCT ON (program, step, variant, v.order_id)
-            program, step, variant, v.revenue, v.currency
+        SELECT DISTINCT ON (sends.program, sends.step, sends.variant, v.order_id)
+            sends.program, sends.step, sends.variant, v.revenue, v.currency
         FROM sends JOIN {conversion} v ON v.send_id = sends.id
-        ORDER BY program, step, variant, v.order_id
+        ORDER BY sends.program, sends.step, sends.variant, v.order_id
     ) orders GROUP BY program, step, variant
 """
 
@@ -195,7 +197,8 @@ _INFLUENCED = """
 # within the window before it (the partial index on UPPER(recipient), sent_at of
 # sent rows serves the lookup); then each email of the period counted once
 _FOLLOWED_BY = """
-    SELECT program, step, variant, count(DISTINCT blamed.id) FROM (
+    SELECT sends.program, sends.step, sends.variant, count(DISTINCT blamed.id)
+    FROM (
         SELECT (
             SELECT s.id FROM {send} s
             WHERE s.status = %(sent)s AND UPPER(s.recipient) = UPPER(ct.email)
@@ -206,7 +209,7 @@ _FOLLOWED_BY = """
         WHERE e.created_at >= %(since)s AND e.created_at < %(until)s + %(window)s
           AND {condition}
     ) blamed JOIN sends ON sends.id = blamed.id
-    GROUP BY program, step, variant
+    GROUP BY sends.program, sends.step, sends.variant
 """
 
 
@@ -247,9 +250,18 @@ def _report(period: Period) -> Report:
             (program, step, variant), ReportRow(program, step, variant)
         )
 
-    for *key, planned, sent, skipped, cancelled, failed, pending, opened, proxy, clicked in query(
-        _OUTCOMES
-    ):
+    for (
+        *key,
+        planned,
+        sent,
+        skipped,
+        cancelled,
+        failed,
+        pending,
+        opened,
+        proxy,
+        clicked,
+    ) in query(_OUTCOMES):
         item = row(tuple(key))
         item.planned, item.sent, item.skipped = planned, sent, skipped
         item.cancelled, item.failed, item.pending = cancelled, failed, pending

@@ -60,7 +60,9 @@ class TimelineEvent:
     currency: str = ""
 
 
-def address_timeline(email: object, first: Optional[object] = None) -> List[TimelineEvent]:
+def address_timeline(
+    email: object, first: Optional[object] = None
+) -> List[TimelineEvent]:
     """The address's events in time order (the newest ``first``, default 100).
 
     Raises :class:`~.inputs.ReportInputError` for a malformed address or count."""
@@ -83,7 +85,13 @@ def address_timeline(email: object, first: Optional[object] = None) -> List[Time
         )
     closed = sends.filter(status__in=list(_OUTCOME_KINDS))
     for send in closed.order_by("-updated_at", "-id")[:limit].values(
-        "id", "program", "step", "status", "skip_reason", "last_error", "sent_at",
+        "id",
+        "program",
+        "step",
+        "status",
+        "skip_reason",
+        "last_error",
+        "sent_at",
         "updated_at",
     ):
         status = send["status"]
