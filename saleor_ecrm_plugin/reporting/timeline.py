@@ -39,8 +39,17 @@ _OUTCOME_KINDS = {
     SendStatus.CANCELLED: "cancelled",
     SendStatus.FAILED: "failed",
 }
-KINDS = ("planned", "sent", "skipped", "cancelled", "failed", "opened", "clicked")
-KINDS += ("order", "consent")
+KINDS = (
+    "planned",
+    "sent",
+    "skipped",
+    "cancelled",
+    "failed",
+    "opened",
+    "clicked",
+    "order",
+    "consent",
+)
 
 
 @dataclass(frozen=True)
