@@ -162,3 +162,16 @@ def test_chart_js_is_served_by_the_plugin(shop):
     body = b"".join(response.streaming_content)
     assert body.startswith(b"/*!\n * Chart.js v4.6.2")
     assert Client().get(PAGE + "assets/secret.js").status_code == 404
+
+
+def test_the_demo_gallery_links_the_staff_page_under_serve(tmp_path):
+    from saleor_ecrm_plugin.demo.gallery import EmailGallery
+
+    served = EmailGallery(tmp_path / "served", "http://127.0.0.1:8000/ecrm/staff/")
+    served.reset()
+    page = served.index.read_text()
+    assert 'href="http://127.0.0.1:8000/ecrm/staff/" id="staff-page"' in page
+    assert "admin@example.com / admin" in page
+    plain = EmailGallery(tmp_path / "plain")
+    plain.reset()
+    assert "staff-page" not in plain.index.read_text()
