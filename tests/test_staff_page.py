@@ -90,6 +90,8 @@ def test_staff_signs_in_and_sees_report_and_timeline(shop):
     # French labels
     french = client.get(PAGE + "?lang=fr").content.decode()
     assert "Envoyés" in french and 'lang="fr"' in french
+    assert 'hreflang="en"' in french
+    assert 'hreflang="fr"' in client.get(PAGE).content.decode()
 
 
 def test_report_only_staff_sees_no_timeline(shop):

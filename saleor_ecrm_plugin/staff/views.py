@@ -86,7 +86,7 @@ def _page(request: HttpRequest, template: str, context: Dict[str, Any]) -> Any:
             {
                 "shop_name": host.shop_info().name,
                 "language": language,
-                "other_language": "fr" if language == "en" else "en",
+                "other_language": "en" if language.startswith("fr") else "fr",
                 **context,
             },
         )
