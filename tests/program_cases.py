@@ -17,7 +17,6 @@ from saleor_ecrm_plugin.context import load_context
 from saleor_ecrm_plugin.models import ScheduledSend
 from saleor_ecrm_plugin.programs.registry import get_program
 from tests.conftest import configure_plugin
-from tests.hosts import SALEOR3
 from tests.factories import (
     fulfill,
     make_checkout,
@@ -27,6 +26,7 @@ from tests.factories import (
     set_product,
     variant_of,
 )
+from tests.hosts import SALEOR3
 
 EMAIL = "case@example.org"
 

@@ -243,19 +243,23 @@ TEMPLATES: List[str] = (
         emails.CONFIRM_PAYMENT_TEMPLATE,
     ]
 )
-EXPECTED = {} if SALEOR3 else {
-    emails.CONFIRM_ORDER_TEMPLATE: ("confirmed", ["Tent", "Sleeping bag"]),
-    emails.STAFF_CONFIRM_ORDER_TEMPLATE: (
-        "New order",
-        ["buyer@example.org", "Leave it at the door", "SKU-"],
-    ),
-    emails.CONFIRM_FULFILLMENT_TEMPLATE: (
-        "on its way",
-        ["1Z999AA10123456784", "Camping guide", "/digital-download/"],
-    ),
-    emails.UPDATE_FULFILLMENT_TEMPLATE: ("Shipping update", ["1Z999AA10123456784"]),
-    emails.CONFIRM_PAYMENT_TEMPLATE: ("Payment received", ["$129.00"]),
-}
+EXPECTED = (
+    {}
+    if SALEOR3
+    else {
+        emails.CONFIRM_ORDER_TEMPLATE: ("confirmed", ["Tent", "Sleeping bag"]),
+        emails.STAFF_CONFIRM_ORDER_TEMPLATE: (
+            "New order",
+            ["buyer@example.org", "Leave it at the door", "SKU-"],
+        ),
+        emails.CONFIRM_FULFILLMENT_TEMPLATE: (
+            "on its way",
+            ["1Z999AA10123456784", "Camping guide", "/digital-download/"],
+        ),
+        emails.UPDATE_FULFILLMENT_TEMPLATE: ("Shipping update", ["1Z999AA10123456784"]),
+        emails.CONFIRM_PAYMENT_TEMPLATE: ("Payment received", ["$129.00"]),
+    }
+)
 
 
 @ON_210

@@ -252,7 +252,10 @@ class ChannelSettings:
 
     def __bool__(self) -> bool:
         return bool(
-            self.storefront_url or self.sender_name or self.sender_email or self.language
+            self.storefront_url
+            or self.sender_name
+            or self.sender_email
+            or self.language
         )
 
 
@@ -548,7 +551,6 @@ class Host(ABC):
     ) -> List[str]:
         """Addresses (lower-case, sorted, after ``after_email``, at most ``limit``)
         that ordered one of the earlier editions and never ``product_id``."""
-
 
     # order confirmation and sales channels (not abstract: a host whose Saleor
     # sends its own confirmation, or that has no channels, keeps these answers)

@@ -125,7 +125,9 @@ def parse_storefront_url(value: str) -> str:
         ) from exc
 
 
-def settings_of_channel(slug: str, metadata: Optional[Dict[str, Any]]) -> ChannelSettings:
+def settings_of_channel(
+    slug: str, metadata: Optional[Dict[str, Any]]
+) -> ChannelSettings:
     """The valid values among a channel's ``ecrm.*`` metadata. A bad value is
     reported once (:class:`InvalidChannelSetting`, logged) and left out: the
     plugin's global setting applies, and the email still goes."""

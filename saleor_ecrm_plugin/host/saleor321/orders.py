@@ -266,7 +266,6 @@ def order_confirmation(order_id: Any) -> Optional[OrderConfirmation]:
     order-level discounts summed, addresses as their country writes them."""
     from django.db.models import Sum
     from prices import Money
-
     from saleor.order.models import Order
 
     from .customers import address_lines
@@ -313,9 +312,7 @@ def order_confirmation(order_id: Any) -> Optional[OrderConfirmation]:
         subtotal=order.subtotal.gross,
         shipping_price=order.shipping_price.gross,
         shipping_method_name=order.shipping_method_name or "",
-        shipping_required=any(
-            line.is_shipping_required for line in order.lines.all()
-        ),
+        shipping_required=any(line.is_shipping_required for line in order.lines.all()),
         discount=Money(discounts, currency) if discounts else None,
         discount_name=", ".join(names),
         tax=order.total.gross - order.total.net,
