@@ -97,6 +97,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from .breaker import Admission, ProviderBreaker
+from .channels import settings_for_send
 from .context import SendContext, load_context  # also still importable from here
 from .delivery import Courier
 from .errors import (
@@ -471,6 +472,8 @@ class Dispatcher:
         with program.send_guard(send):
             decision = program.recheck(send, settings)
             if decision.send:
+                # the storefront and sender of the purchase's sales channel
+                settings = settings_for_send(send, settings)
                 # the customer's language for the products' names too
                 language = send_language(send)
                 with translation.override(language):

@@ -48,3 +48,8 @@ class ProviderUnavailable(TransientSendError):
 
 class RetriesExhausted(PermanentSendError):
     """An email's retries are used up (attempts or retry window): mark failed."""
+
+
+class InvalidChannelSetting(ConfigurationError):
+    """A value the merchant set on a sales channel (Saleor 3's Channel metadata
+    ``ecrm.*``) is not usable: it is logged once and the global setting applies."""

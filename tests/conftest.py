@@ -48,8 +48,6 @@ NOT_YET_ON_SALEOR3 = {
     "test_abandoned_checkout_race.py": "Saleor 2.10's checkout completion and psycopg2;"
     " on 3.21 the race goes through GraphQL (s3api) and the guard's row lock is"
     " tested in test_saleor321_host.py",
-    "test_order_emails.py": "Saleor 2.10's confirmation email (saleor.order.emails);"
-    " Saleor 3.21 sends no email of its own to extend",
 }
 #: test modules that go through the plugin's GraphQL API, which Saleor 3.21 serves
 #: from the s3api branch's view (not on this branch yet)

@@ -26,6 +26,7 @@ from tests.factories import (
     set_product,
     variant_of,
 )
+from tests.hosts import SALEOR3
 
 EMAIL = "case@example.org"
 
@@ -290,6 +291,23 @@ class CrossSellCase(ProgramCase):
     plans_sends = False  # Saleor's own task sends the order confirmation
 
 
+class OrderConfirmationCase(ProgramCase):
+    program_id = "order_confirmation"
+    # Saleor 2.10's own task sends the confirmation there: the program plans none
+    plans_sends = SALEOR3
+
+    def setup(self) -> None:
+        self.order = make_order([make_product("Camp Lamp")], email=self.recipient)
+
+    def plan(self) -> None:
+        self.program.plan_confirmation(
+            self.settings, str(self.order.pk), self.order.user_email
+        )
+
+    def refuse(self) -> None:
+        type(self.order).objects.filter(pk=self.order.pk).update(status="canceled")
+
+
 class PingCase(ProgramCase):
     program_id = "test_ping"
 
@@ -391,6 +409,7 @@ CASES: Dict[str, Callable[[], ProgramCase]] = {
         ReplenishmentCase,
         NewEditionCase,
         CrossSellCase,
+        OrderConfirmationCase,
         PingCase,
         PromoCase,
         FragileCase,

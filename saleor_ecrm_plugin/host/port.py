@@ -202,6 +202,64 @@ class OrderFacts:
 
 
 @dataclass(frozen=True)
+class ConfirmationLine:
+    """An order line as the confirmation shows it: names as the customer saw them
+    (translated when the host recorded a translation), prices gross."""
+
+    product_name: str
+    variant_name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+
+
+@dataclass(frozen=True)
+class OrderConfirmation:
+    """What an order confirmation shows of an order. ``number`` is the number the
+    customer sees; addresses are the lines of a postal address of their country;
+    ``discount`` is None without one; ``tax`` is the tax included in ``total``."""
+
+    id: str
+    number: str
+    email: str
+    first_name: str
+    status: str
+    created: datetime  # aware
+    lines: Tuple[ConfirmationLine, ...]
+    subtotal: Money
+    shipping_price: Money
+    shipping_method_name: str
+    shipping_required: bool
+    discount: Optional[Money]
+    discount_name: str
+    tax: Money
+    total: Money
+    shipping_address: Tuple[str, ...]
+    billing_address: Tuple[str, ...]
+    customer_note: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """What the merchant set on the sales channel of a purchase (Saleor 3's
+    Channel metadata, see ``host/saleor321/channels.py``), each already validated;
+    an empty value means "the plugin's global setting applies"."""
+
+    storefront_url: str = ""
+    sender_name: str = ""
+    sender_email: str = ""
+    language: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.storefront_url
+            or self.sender_name
+            or self.sender_email
+            or self.language
+        )
+
+
+@dataclass(frozen=True)
 class LearnedInterval:
     """A product's reorder interval learned from repeat purchases: the median days
     between two orders of it by the same customer, per unit bought the first time."""
@@ -243,6 +301,11 @@ class Host(ABC):
 
     #: the dotted package holding this adapter's glue modules (plugin, urls, schema)
     package: str
+
+    #: Saleor itself sends the customer's order confirmation (2.10: its own task,
+    #: rendered from the plugin's templates with the cross-sell block). Where it
+    #: does not (3.21), the plugin sends it: programs/order_confirmation.
+    sends_order_confirmation: bool = False
 
     # shop and configuration
     @abstractmethod
@@ -488,6 +551,20 @@ class Host(ABC):
     ) -> List[str]:
         """Addresses (lower-case, sorted, after ``after_email``, at most ``limit``)
         that ordered one of the earlier editions and never ``product_id``."""
+
+    # order confirmation and sales channels (not abstract: a host whose Saleor
+    # sends its own confirmation, or that has no channels, keeps these answers)
+    def order_confirmation(self, order_id: Any) -> Optional[OrderConfirmation]:
+        """The order as its confirmation shows it, or None (unknown id included).
+        Hosts with :attr:`sends_order_confirmation` need not answer."""
+        return None
+
+    def channel_settings(
+        self, checkout_token: Optional[str] = None, order_id: Any = None
+    ) -> ChannelSettings:
+        """What the merchant set on the channel of this checkout or order (valid
+        values only); empty where the host has no channels (Saleor 2.10)."""
+        return ChannelSettings()
 
 
 # --- choosing the host --------------------------------------------------------------
@@ -741,3 +818,17 @@ def edition_buyers(
     product_id: int, earlier_product_ids: Iterable[int], after_email: str, limit: int
 ) -> List[str]:
     return current().edition_buyers(product_id, earlier_product_ids, after_email, limit)
+
+
+def sends_order_confirmation() -> bool:
+    return current().sends_order_confirmation
+
+
+def order_confirmation(order_id: Any) -> Optional[OrderConfirmation]:
+    return current().order_confirmation(order_id)
+
+
+def channel_settings(
+    checkout_token: Optional[str] = None, order_id: Any = None
+) -> ChannelSettings:
+    return current().channel_settings(checkout_token, order_id)

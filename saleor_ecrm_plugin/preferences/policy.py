@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 #: how old the preference rows a dispatcher checks against may be, in seconds
 CONTACTS_MAX_AGE = 1.0
+#: suppression reasons (``signals.SUPPRESSING_EVENTS``) that stop even
+#: transactional email: the address cannot receive mail
+UNDELIVERABLE = frozenset({"hard_bounce", "rejected"})
 
 
 def _normalised(recipient: str) -> str:
@@ -85,9 +88,16 @@ def consent_skip_reason(
     contacts: Optional[RecipientContacts] = None,
 ) -> Optional[str]:
     category = CATEGORIES[program.category]
-    if category.transactional:
-        return None
     email = _normalised(send.recipient)
+    if category.transactional:
+        # a receipt goes whatever the preferences, but not to an address the
+        # provider reported as undeliverable (a complaint about marketing or list
+        # cleaning does not stop it)
+        contact = _contact(email, contacts)
+        if contact is not None and contact.suppressed_at is not None:
+            if contact.suppression_reason in UNDELIVERABLE:
+                return "suppressed"
+        return None
     contact = _contact(email, contacts)
     if contact is not None:
         # list cleaning (sunset) stops marketing only: what the customer asked

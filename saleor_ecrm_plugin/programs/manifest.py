@@ -21,6 +21,7 @@ from typing import Optional, Tuple
 SHIPPED_PROGRAMS = (
     "saleor_ecrm_plugin.programs.abandoned_checkout",
     "saleor_ecrm_plugin.programs.cross_sell",
+    "saleor_ecrm_plugin.programs.order_confirmation",
     "saleor_ecrm_plugin.programs.newsletter",
     "saleor_ecrm_plugin.programs.review_request",
     "saleor_ecrm_plugin.programs.welcome",

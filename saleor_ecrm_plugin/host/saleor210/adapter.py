@@ -45,6 +45,8 @@ from . import (
 
 class Saleor210Host(Host):
     package = __package__ or "saleor_ecrm_plugin.host.saleor210"
+    # Saleor 2.10's own task sends it, from templates/templated_email/order/
+    sends_order_confirmation = True
 
     def shop_info(self) -> ShopInfo:
         return shop.shop_info()

@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 from ..port import (
     BasketRow,
     Cart,
+    ChannelSettings,
     CheckoutState,
     Customer,
     CustomerLocale,
@@ -21,6 +22,7 @@ from ..port import (
     Host,
     IssuedVoucher,
     LearnedInterval,
+    OrderConfirmation,
     OrderFacts,
     OrderForReview,
     PluginConfiguration,
@@ -32,6 +34,7 @@ from ..port import (
 )
 from . import (
     catalogue,
+    channels,
     checkouts,
     customers,
     lifecycle,
@@ -105,6 +108,14 @@ class Saleor321Host(Host):
 
     def order_facts(self, order_id: Any) -> Optional[OrderFacts]:
         return orders.order_facts(order_id)
+
+    def order_confirmation(self, order_id: Any) -> Optional[OrderConfirmation]:
+        return orders.order_confirmation(order_id)
+
+    def channel_settings(
+        self, checkout_token: Optional[str] = None, order_id: Any = None
+    ) -> ChannelSettings:
+        return channels.channel_settings(checkout_token, order_id)
 
     def product_categories(
         self, product_ids: Iterable[int]

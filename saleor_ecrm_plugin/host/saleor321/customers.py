@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, List, Optional, Tuple
 
 from ..port import Customer, CustomerLocale
+from .channels import channel_language
 from .ids import pk, uuid_pk
 
 
@@ -64,6 +65,18 @@ def _own_language(instance: Any) -> Optional[str]:
     return value.strip() or None
 
 
+def _purchase_language(purchase: Any) -> Optional[str]:
+    """A checkout's or order's ``language_code``; where it is Saleor's default
+    (what Saleor writes when the storefront names no language), the
+    ``ecrm.language`` the merchant set on its channel comes first."""
+    from django.conf import settings
+
+    own = _own_language(purchase)
+    if own is None or own.lower() == settings.LANGUAGE_CODE.lower():
+        return channel_language(purchase.channel) or own
+    return own
+
+
 def customer_locale(
     email: str, checkout_token: Optional[str] = None, order_id: Any = None
 ) -> CustomerLocale:
@@ -86,18 +99,22 @@ def customer_locale(
     if token is not None:
         checkout = (
             Checkout.objects.filter(token=token)
-            .select_related("shipping_address", "billing_address", "metadata_storage")
+            .select_related(
+                "shipping_address", "billing_address", "metadata_storage", "channel"
+            )
             .first()
         )
         if checkout is not None:
             language = _metadata_language(
                 getattr(checkout, "metadata_storage", None)
-            ) or _own_language(checkout)
+            ) or _purchase_language(checkout)
             country, region = _address_place(
                 checkout.shipping_address, checkout.billing_address
             )
     order_pk = uuid_pk(order_id)
-    orders = Order.objects.select_related("shipping_address", "billing_address")
+    orders = Order.objects.select_related(
+        "shipping_address", "billing_address", "channel"
+    )
     order = orders.filter(pk=order_pk).first() if order_pk else None
     if order is None and (language is None or country is None) and email:
         order = (
@@ -107,7 +124,7 @@ def customer_locale(
             .first()
         )
     if order is not None:
-        language = language or _metadata_language(order) or _own_language(order)
+        language = language or _metadata_language(order) or _purchase_language(order)
         if country is None:
             country, region = _address_place(
                 order.shipping_address, order.billing_address

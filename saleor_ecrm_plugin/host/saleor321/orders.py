@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
-from ..port import BasketRow, OrderFacts, OrderForReview, ReviewableLine
+from ..port import (
+    BasketRow,
+    ConfirmationLine,
+    OrderConfirmation,
+    OrderFacts,
+    OrderForReview,
+    ReviewableLine,
+)
 from .ids import id_str, uuid_pk
 
 #: Order statuses whose baskets teach the recommendation model (drafts were never
@@ -250,4 +257,67 @@ def order_facts(order_id: Any) -> Optional[OrderFacts]:
         email=(order.user_email or (order.user.email if order.user else "")).strip(),
         total=order.total_gross,
         created=order.created_at,
+    )
+
+
+def order_confirmation(order_id: Any) -> Optional[OrderConfirmation]:
+    """The order as its confirmation shows it: lines in their order (names as
+    translated for the customer when Saleor recorded a translation), gross prices,
+    order-level discounts summed, addresses as their country writes them."""
+    from django.db.models import Sum
+    from prices import Money
+    from saleor.order.models import Order
+
+    from .customers import address_lines
+
+    order_pk = uuid_pk(order_id)
+    order = (
+        Order.objects.filter(pk=order_pk)
+        .select_related("user", "billing_address", "shipping_address")
+        .first()
+        if order_pk
+        else None
+    )
+    if order is None:
+        return None
+    currency = order.currency
+    lines = tuple(
+        ConfirmationLine(
+            product_name=line.translated_product_name or line.product_name,
+            variant_name=line.translated_variant_name or line.variant_name or "",
+            quantity=line.quantity,
+            unit_price=line.unit_price.gross,
+            total=line.total_price.gross,
+        )
+        for line in order.lines.order_by("created_at", "pk")
+    )
+    discounts = order.discounts.aggregate(total=Sum("amount_value"))["total"]
+    names = [
+        name
+        for name in order.discounts.values_list("name", flat=True).order_by("pk")
+        if name
+    ]
+    address = order.billing_address or order.shipping_address
+    first_name = (address.first_name if address else "") or (
+        order.user.first_name if order.user else ""
+    )
+    return OrderConfirmation(
+        id=str(order.pk),
+        number=str(order.number),
+        email=(order.get_customer_email() or "").strip(),
+        first_name=first_name or "",
+        status=str(order.status),
+        created=order.created_at,
+        lines=lines,
+        subtotal=order.subtotal.gross,
+        shipping_price=order.shipping_price.gross,
+        shipping_method_name=order.shipping_method_name or "",
+        shipping_required=any(line.is_shipping_required for line in order.lines.all()),
+        discount=Money(discounts, currency) if discounts else None,
+        discount_name=", ".join(names),
+        tax=order.total.gross - order.total.net,
+        total=order.total.gross,
+        shipping_address=tuple(address_lines(order.shipping_address)),
+        billing_address=tuple(address_lines(order.billing_address)),
+        customer_note=order.customer_note or "",
     )

@@ -26,7 +26,8 @@ from saleor.plugins.error_codes import PluginErrorCode
 from ... import config
 from ...constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
 from ...programs.cross_sell.program import CrossSellProgram
-from ...programs.registry import get_program
+from ...programs.order_confirmation.program import OrderConfirmationProgram
+from ...programs.registry import get_program, program_of
 from ...programs.review_request.program import ReviewRequestProgram
 from ...programs.welcome.program import WelcomeProgram
 
@@ -133,7 +134,17 @@ class EcrmPlugin(BasePlugin):
         self._after_commit(program.after_order_placed)
         order_id = str(order.pk)
         self._after_commit(lambda: order_placed.delay(order_id))
+        self._plan_order_confirmation(order_id, order.get_customer_email() or "")
         return previous_value
+
+    def _plan_order_confirmation(self, order_id: str, email: str) -> None:
+        """Saleor 3.21 sends no confirmation of its own: ours, through the ledger
+        (one per order, whatever calls this again)."""
+        program = program_of(OrderConfirmationProgram)
+        settings = self.settings
+        self._after_commit(
+            lambda: program.plan_confirmation(settings, order_id, email, timezone.now())
+        )
 
     def _note_checkout(self, checkout: Checkout) -> None:
         from ...tasks import note_checkout_activity

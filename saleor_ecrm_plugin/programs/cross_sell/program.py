@@ -16,7 +16,7 @@ committed, and Celery beat rebuilds the model (``settings_helper.enable_ecrm``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
@@ -122,7 +122,7 @@ class CrossSellProgram(Program):
     def options(self, settings: EcrmSettings) -> CrossSellOptions:
         return settings.options(self.id, CrossSellOptions)
 
-    def suggestions(self, order_id: int, settings: EcrmSettings) -> List[CrossSellItem]:
+    def suggestions(self, order_id: Any, settings: EcrmSettings) -> List[CrossSellItem]:
         """Products to suggest under the confirmation of this order (may be empty)."""
         if not self.is_enabled(settings):
             return []
