@@ -12,12 +12,15 @@ def configure_plugin(active: bool = True, **values: Any) -> None:
 
     Click tracking (on by default in a shop) is off here unless ``track_clicks`` is
     given: most tests read the targets of an email's links, the click tests
-    (``test_click_tracking.py``) turn it on."""
+    (``test_click_tracking.py``) turn it on. Quiet hours (21-8 by default) are off
+    here unless given, so that a test's outcome does not depend on the hour it runs at;
+    the quiet-hour tests set them."""
     from saleor.plugins.models import PluginConfiguration
 
     from saleor_ecrm_plugin.config import default_configuration
 
     values.setdefault("track_clicks", False)
+    values.setdefault("quiet_hours", "")
     items = default_configuration()
     for item in items:
         if item["name"] in values:
