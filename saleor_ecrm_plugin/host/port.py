@@ -403,6 +403,24 @@ class Host(ABC):
         in a counted order (distinct). One statement; returns the number of rows."""
 
     @abstractmethod
+    def write_new_order_totals(
+        self, table: str, after_order: int, up_to_order: int
+    ) -> int:
+        """:meth:`write_purchase_totals` of the counted orders between two marks of
+        :meth:`counted_orders_high_water_mark` (``after_order`` excluded,
+        ``up_to_order`` included) alone: the orders placed since a previous pass."""
+
+    @abstractmethod
+    def write_new_order_lines(
+        self, table: str, after_order: int, up_to_order: int, since: datetime
+    ) -> int:
+        """Insert into the plugin's (temporary) ``table`` one row ``(order_id,
+        line_id, email, product_id, variant_id, quantity, created)`` per line
+        (quantity above 0) of the counted orders between two marks of
+        :meth:`counted_orders_high_water_mark` created at or after ``since``; ids as
+        text, the address lower-cased. One statement; returns the number of rows."""
+
+    @abstractmethod
     def orders_placed_between(
         self, start: datetime, end: datetime
     ) -> List[Tuple[str, str, datetime]]:
@@ -479,7 +497,21 @@ class Host(ABC):
         the chain (recursive, cycles cut)."""
 
     @abstractmethod
-    def edition_buyers(
+    def write_edition_buyers(
+        self, table: str, product_id: int, earlier_product_ids: Iterable[int]
+    ) -> int:
+        """Insert into the plugin's (temporary) ``table`` (column ``email``) every
+        address (lower-case) of :meth:`edition_buyers`, in one statement; returns
+        the number of rows."""
+
+    @abstractmethod
+    def write_edition_buyers(
+    table: str, product_id: int, earlier_product_ids: Iterable[int]
+) -> int:
+    return current().write_edition_buyers(table, product_id, earlier_product_ids)
+
+
+def edition_buyers(
         self,
         product_id: int,
         earlier_product_ids: Iterable[int],
@@ -680,6 +712,16 @@ def write_purchase_totals(table: str) -> int:
 
 def write_purchased_categories(table: str) -> int:
     return current().write_purchased_categories(table)
+
+
+def write_new_order_totals(table: str, after_order: int, up_to_order: int) -> int:
+    return current().write_new_order_totals(table, after_order, up_to_order)
+
+
+def write_new_order_lines(
+    table: str, after_order: int, up_to_order: int, since: datetime
+) -> int:
+    return current().write_new_order_lines(table, after_order, up_to_order, since)
 
 
 def orders_placed_between(
