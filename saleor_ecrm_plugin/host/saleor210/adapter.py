@@ -171,9 +171,9 @@ class Saleor210Host(Host):
         )
 
     def orders_placed_between(
-        self, start: datetime, end: datetime
+        self, start: datetime, end: datetime, after_order: int = 0
     ) -> List[Tuple[str, str, datetime]]:
-        return purchase_history.orders_placed_between(start, end)
+        return purchase_history.orders_placed_between(start, end, after_order)
 
     def email_product_ids(self, email: str) -> List[int]:
         return purchase_history.email_product_ids(email)

@@ -83,7 +83,7 @@ def write_purchased_categories(table: str) -> int:
 
 
 def orders_placed_between(
-    start: datetime, end: datetime
+    start: datetime, end: datetime, after_order: int = 0
 ) -> List[Tuple[str, str, datetime]]:
     from django.db import connection
 
@@ -92,10 +92,11 @@ def orders_placed_between(
         SELECT o.id, {_email_sql()}, o.created
         FROM {t["order"]} AS o
         WHERE o.created >= %s AND o.created < %s AND o.status <> ALL(%s)
+          AND o.id > %s
         ORDER BY o.created, o.id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end, list(_UNCOUNTED)])
+        cursor.execute(sql, [start, end, list(_UNCOUNTED), int(after_order)])
         return [
             (str(order_id), email or "", created)
             for order_id, email, created in cursor.fetchall()

@@ -86,7 +86,7 @@ def write_purchased_categories(table: str) -> int:
 
 
 def orders_placed_between(
-    start: datetime, end: datetime
+    start: datetime, end: datetime, after_order: int = 0
 ) -> List[Tuple[str, str, datetime]]:
     from django.db import connection
 
@@ -95,10 +95,11 @@ def orders_placed_between(
         SELECT o.id, {_email_sql()}, o.created_at
         FROM {t["order"]} AS o
         WHERE o.created_at >= %s AND o.created_at < %s AND o.status <> ALL(%s)
+          AND o.number > %s
         ORDER BY o.created_at, o.number
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end, list(_UNCOUNTED)])
+        cursor.execute(sql, [start, end, list(_UNCOUNTED), int(after_order)])
         return [
             (str(order_id), email or "", created)
             for order_id, email, created in cursor.fetchall()
