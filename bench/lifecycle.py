@@ -335,7 +335,9 @@ def _print_phase(title: str, report: Dict[str, object]) -> None:
 def print_report(reports: Sequence[Dict[str, object]]) -> None:
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     for report in reports:
-        print(f"\n{report['customers']:,} customers (clone {report['clone_seconds']} s):")
+        print(
+            f"\n{report['customers']:,} customers (clone {report['clone_seconds']} s):"
+        )
         install = report["install"]
         _print_phase("install (first tick, a day ago; once)", install)  # type: ignore[arg-type]
         print(f"    then a day of orders: {install.get('day_orders')}")  # type: ignore[union-attr]

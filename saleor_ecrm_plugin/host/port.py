@@ -509,13 +509,7 @@ class Host(ABC):
         the number of rows."""
 
     @abstractmethod
-    def write_edition_buyers(
-    table: str, product_id: int, earlier_product_ids: Iterable[int]
-) -> int:
-    return current().write_edition_buyers(table, product_id, earlier_product_ids)
-
-
-def edition_buyers(
+    def edition_buyers(
         self,
         product_id: int,
         earlier_product_ids: Iterable[int],
@@ -781,6 +775,12 @@ def create_checkout_with_lines(
 
 def edition_chains(metadata_key: str) -> List[EditionChain]:
     return current().edition_chains(metadata_key)
+
+
+def write_edition_buyers(
+    table: str, product_id: int, earlier_product_ids: Iterable[int]
+) -> int:
+    return current().write_edition_buyers(table, product_id, earlier_product_ids)
 
 
 def edition_buyers(

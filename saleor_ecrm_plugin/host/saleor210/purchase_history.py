@@ -197,6 +197,4 @@ def write_new_order_lines(
         WHERE o.status <> ALL(%s) AND o.id > %s AND o.id <= %s
           AND o.created >= %s AND l.quantity > 0 AND {_email_sql()} <> ''
     """
-    return _execute(
-        sql, [list(_UNCOUNTED), int(after_order), int(up_to_order), since]
-    )
+    return _execute(sql, [list(_UNCOUNTED), int(after_order), int(up_to_order), since])

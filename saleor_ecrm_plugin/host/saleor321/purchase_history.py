@@ -209,6 +209,4 @@ def write_new_order_lines(
           AND o.created_at >= %s AND l.quantity > 0 AND NOT l.is_gift
           AND {_email_sql()} <> ''
     """
-    return _execute(
-        sql, [list(_UNCOUNTED), int(after_order), int(up_to_order), since]
-    )
+    return _execute(sql, [list(_UNCOUNTED), int(after_order), int(up_to_order), since])
