@@ -122,14 +122,14 @@ class ReplenishmentProgram(Program):
         now = now or timezone.now()
         share = self.options(settings).replenishment_share_percent / 100.0
         refresh_due_times(share, intervals_changed=False)
-        caught_up = catch_up_purchases(now)
+        catch_up_purchases(now)
         if not ReorderInterval.objects.exists():  # nothing learned: keep the window
-            return {"due": 0, "planned": 0, "new_lines": caught_up}
+            return {"due": 0, "planned": 0}
         cursor, _ = ScanCursor.objects.get_or_create(name=SCAN_CURSOR)
         due_from = cursor.position or now - FIRST_LOOKBACK
         due_until = now + PLAN_AHEAD
         if due_from >= due_until:
-            return {"due": 0, "planned": 0, "new_lines": caught_up}
+            return {"due": 0, "planned": 0}
         due = list(
             LatestPurchase.objects.filter(
                 due_at__gte=due_from, due_at__lt=due_until
@@ -158,7 +158,7 @@ class ReplenishmentProgram(Program):
         )
         cursor.position = due_until
         cursor.save(update_fields=["position", "updated_at"])
-        return {"due": len(due), "planned": planned, "new_lines": caught_up}
+        return {"due": len(due), "planned": planned}
 
     # --- the send ---------------------------------------------------------------
 
