@@ -49,6 +49,9 @@ ORDERS_CURSOR = "rfm.orders"
 FULL_CURSOR = "rfm.full"
 #: the full recompute runs this often; incremental updates in between
 FULL_MAX_AGE = timedelta(days=7) - timedelta(hours=4)
+#: sort memory of the scoring pass: its three window sorts of every address stay
+#: in memory (PostgreSQL's default, 4 MB, spills 100k addresses to disk)
+SCORING_WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def recompute_rfm_scores(now: Optional[datetime] = None) -> RecomputeResult:
     table = connection.ops.quote_name(RfmScore._meta.db_table)
     mark = host.counted_orders_high_water_mark()
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SCORING_WORK_MEM}'")
         _create_totals_table(cursor)
         host.write_new_order_totals(TOTALS_TABLE, 0, mark)
         cursor.execute(f"DELETE FROM {table}")
@@ -135,6 +139,7 @@ def update_rfm_scores(now: Optional[datetime] = None) -> RecomputeResult:
     table = connection.ops.quote_name(RfmScore._meta.db_table)
     group = group_case_sql("s.recency", "s.frequency", "s.monetary")
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SCORING_WORK_MEM}'")
         written = 0
         if mark > after:
             _create_totals_table(cursor)
