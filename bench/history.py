@@ -19,7 +19,9 @@ Run from the repository root::
   bought by nobody yet, earlier ones by about 8 % of the customers;
 * each customer has a staple product bought in every order, on a cadence of its own
   (14 to 120 days, set by the product, +-20 % per order), plus one or two products
-  drawn with a skew towards the bestsellers; the last order is 0 to 400 days old.
+  drawn with a skew towards the bestsellers; the last order is 0 to 400 days old;
+* order ids follow the order dates, as in a shop where each order gets the next
+  id when it is placed (programs bound "the orders of a day" by an id range).
 
 The shop is built once into a *template database* (``ecrm_hist_<N>``, migrated
 first) marked complete with a comment; :func:`clone` copies it for a run with
@@ -42,7 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 GROCERIES = REPO.parent / "shared" / "data" / "groceries.csv"
 DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 #: the comment a finished template carries (a half-built one is rebuilt)
-MARK = "ecrm-history v1 complete"
+MARK = "ecrm-history v2 complete"
 #: "now" of the generated history: orders are placed before it
 EDITION_SLUGS = ("guide-2024", "guide-2025", "guide-2026")
 
@@ -338,14 +340,16 @@ def write_customers_and_orders(cursor, customers: int, seed: float) -> None:
                    random() < 0.08 AS reads_guides
             FROM generate_series(1, %(customers)s) AS c
         )
-        SELECT row_number() OVER () AS id, people.c, people.staple, k,
-               people.reads_guides,
-               now() - make_interval(secs => 86400 * (
-                   people.last_age + k * p.cadence_days * (0.8 + 0.4 * random())
-               )) AS created
-        FROM people
-        JOIN hist_products p ON p.rank = people.staple
-        CROSS JOIN LATERAL generate_series(0, people.n_orders - 1) AS k
+        SELECT row_number() OVER (ORDER BY created) AS id, placed.*
+        FROM (
+            SELECT people.c, people.staple, k, people.reads_guides,
+                   now() - make_interval(secs => 86400 * (
+                       people.last_age + k * p.cadence_days * (0.8 + 0.4 * random())
+                   )) AS created
+            FROM people
+            JOIN hist_products p ON p.rank = people.staple
+            CROSS JOIN LATERAL generate_series(0, people.n_orders - 1) AS k
+        ) AS placed
         """,
         {"products": products, "customers": customers},
     )

@@ -120,3 +120,31 @@ def test_equal_buyers_get_equal_scores(shop):
     best = rfm_of("best@example.org")
     # third of three: 1 + 5 * 2 // 3 = 4
     assert (best.recency, best.frequency, best.monetary) == (4, 4, 4)
+
+
+@pytest.mark.django_db
+def test_the_daily_update_scores_as_the_full_recompute_does(shop):
+    """The incremental update (new orders added to the totals, everyone scored
+    again) leaves the same rows as a full recompute over every order."""
+    from saleor_ecrm_plugin.rfm.scoring import update_rfm_scores
+
+    cheap, dear = make_product(price="5.00"), make_product(price="90.00")
+    for n in range(6):
+        orders_over_time([cheap], f"c{n}@example.org", n + 1, 10 * n + 1)
+    recompute_rfm_scores()
+    # the day's orders: a known address comes back, a new one buys
+    order_days_ago([dear, dear], "c5@example.org", 0)
+    order_days_ago([dear], "new@example.org", 0)
+
+    update_rfm_scores()
+    updated = {
+        row.email: (row.orders, row.revenue, row.recency, row.frequency, row.monetary)
+        for row in RfmScore.objects.all()
+    }
+    recompute_rfm_scores()
+    full = {
+        row.email: (row.orders, row.revenue, row.recency, row.frequency, row.monetary)
+        for row in RfmScore.objects.all()
+    }
+    assert updated == full and len(full) == 7
+    assert full["c5@example.org"][0] == 7

@@ -466,11 +466,33 @@ class Host(ABC):
         in a counted order (distinct). One statement; returns the number of rows."""
 
     @abstractmethod
+    def write_new_order_totals(
+        self, table: str, after_order: int, up_to_order: int
+    ) -> int:
+        """:meth:`write_purchase_totals` of the counted orders between two marks of
+        :meth:`counted_orders_high_water_mark` (``after_order`` excluded,
+        ``up_to_order`` included) alone: the orders placed since a previous pass."""
+
+    @abstractmethod
+    def write_new_order_lines(
+        self, table: str, after_order: int, up_to_order: int, since: datetime
+    ) -> int:
+        """Insert into the plugin's (temporary) ``table`` one row ``(order_id,
+        line_id, email, product_id, variant_id, quantity, created)`` per line
+        (quantity above 0) of the counted orders between two marks of
+        :meth:`counted_orders_high_water_mark` created at or after ``since``; ids as
+        text, the address lower-cased. One statement; returns the number of rows."""
+
+    @abstractmethod
     def orders_placed_between(
-        self, start: datetime, end: datetime
+        self, start: datetime, end: datetime, after_order: int = 0
     ) -> List[Tuple[str, str, datetime]]:
         """``(order id, email, created)`` of the counted orders created in
-        ``[start, end)``, oldest first (a day's orders: bounded by the shop's
+        ``[start, end)`` above the mark ``after_order`` of
+        :meth:`counted_orders_high_water_mark` (a lower bound a caller knows: the
+        mark read before ``start``; it lets Saleor 2.10, without an index on the
+        order date, read a range of its primary key), oldest first (a day's
+        orders: bounded by the shop's
         daily volume, not by its customer base)."""
 
     @abstractmethod
@@ -540,6 +562,14 @@ class Host(ABC):
         """Published, available products naming a previous edition in the product
         metadata ``metadata_key`` (its slug or id), with every earlier edition of
         the chain (recursive, cycles cut)."""
+
+    @abstractmethod
+    def write_edition_buyers(
+        self, table: str, product_id: int, earlier_product_ids: Iterable[int]
+    ) -> int:
+        """Insert into the plugin's (temporary) ``table`` (column ``email``) every
+        address (lower-case) of :meth:`edition_buyers`, in one statement; returns
+        the number of rows."""
 
     @abstractmethod
     def edition_buyers(
@@ -759,10 +789,20 @@ def write_purchased_categories(table: str) -> int:
     return current().write_purchased_categories(table)
 
 
+def write_new_order_totals(table: str, after_order: int, up_to_order: int) -> int:
+    return current().write_new_order_totals(table, after_order, up_to_order)
+
+
+def write_new_order_lines(
+    table: str, after_order: int, up_to_order: int, since: datetime
+) -> int:
+    return current().write_new_order_lines(table, after_order, up_to_order, since)
+
+
 def orders_placed_between(
-    start: datetime, end: datetime
+    start: datetime, end: datetime, after_order: int = 0
 ) -> List[Tuple[str, str, datetime]]:
-    return current().orders_placed_between(start, end)
+    return current().orders_placed_between(start, end, after_order)
 
 
 def email_product_ids(email: str) -> List[int]:
@@ -812,6 +852,12 @@ def create_checkout_with_lines(
 
 def edition_chains(metadata_key: str) -> List[EditionChain]:
     return current().edition_chains(metadata_key)
+
+
+def write_edition_buyers(
+    table: str, product_id: int, earlier_product_ids: Iterable[int]
+) -> int:
+    return current().write_edition_buyers(table, product_id, earlier_product_ids)
 
 
 def edition_buyers(

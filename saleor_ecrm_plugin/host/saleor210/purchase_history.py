@@ -83,7 +83,7 @@ def write_purchased_categories(table: str) -> int:
 
 
 def orders_placed_between(
-    start: datetime, end: datetime
+    start: datetime, end: datetime, after_order: int = 0
 ) -> List[Tuple[str, str, datetime]]:
     from django.db import connection
 
@@ -92,10 +92,11 @@ def orders_placed_between(
         SELECT o.id, {_email_sql()}, o.created
         FROM {t["order"]} AS o
         WHERE o.created >= %s AND o.created < %s AND o.status <> ALL(%s)
+          AND o.id > %s
         ORDER BY o.created, o.id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end, list(_UNCOUNTED)])
+        cursor.execute(sql, [start, end, list(_UNCOUNTED), int(after_order)])
         return [
             (str(order_id), email or "", created)
             for order_id, email, created in cursor.fetchall()
@@ -159,3 +160,41 @@ def product_ids_in_categories(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [int(row[0]) for row in cursor.fetchall()]
+
+
+def write_new_order_totals(table: str, after_order: int, up_to_order: int) -> int:
+    """:func:`write_purchase_totals` of the counted orders with
+    ``after_order < id <= up_to_order`` alone (the primary key's range: a day's
+    orders, not the shop's)."""
+    t = _tables()
+    sql = f"""
+        INSERT INTO {table} (email, last_order_at, orders, revenue)
+        SELECT {_email_sql()} AS email, MAX(o.created), COUNT(*),
+               COALESCE(SUM(o.total_gross_amount), 0)
+        FROM {t["order"]} AS o
+        WHERE o.status <> ALL(%s) AND o.id > %s AND o.id <= %s
+        GROUP BY 1
+        HAVING {_email_sql()} <> ''
+    """
+    return _execute(sql, [list(_UNCOUNTED), int(after_order), int(up_to_order)])
+
+
+def write_new_order_lines(
+    table: str, after_order: int, up_to_order: int, since: datetime
+) -> int:
+    """Rows ``(order_id, line_id, email, product_id, variant_id, quantity, created)``
+    of the lines (quantity above 0, variant still known) of the counted orders with
+    ``after_order < id <= up_to_order`` created at or after ``since``."""
+    t = _tables()
+    sql = f"""
+        INSERT INTO {table} (order_id, line_id, email, product_id, variant_id,
+                             quantity, created)
+        SELECT o.id::text, l.id::text, {_email_sql()}, v.product_id, l.variant_id,
+               l.quantity, o.created
+        FROM {t["order"]} AS o
+        JOIN {t["line"]} AS l ON l.order_id = o.id
+        JOIN {t["variant"]} AS v ON v.id = l.variant_id
+        WHERE o.status <> ALL(%s) AND o.id > %s AND o.id <= %s
+          AND o.created >= %s AND l.quantity > 0 AND {_email_sql()} <> ''
+    """
+    return _execute(sql, [list(_UNCOUNTED), int(after_order), int(up_to_order), since])

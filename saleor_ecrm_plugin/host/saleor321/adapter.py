@@ -170,10 +170,22 @@ class Saleor321Host(Host):
     def write_purchased_categories(self, table: str) -> int:
         return purchase_history.write_purchased_categories(table)
 
+    def write_new_order_totals(
+        self, table: str, after_order: int, up_to_order: int
+    ) -> int:
+        return purchase_history.write_new_order_totals(table, after_order, up_to_order)
+
+    def write_new_order_lines(
+        self, table: str, after_order: int, up_to_order: int, since: datetime
+    ) -> int:
+        return purchase_history.write_new_order_lines(
+            table, after_order, up_to_order, since
+        )
+
     def orders_placed_between(
-        self, start: datetime, end: datetime
+        self, start: datetime, end: datetime, after_order: int = 0
     ) -> List[Tuple[str, str, datetime]]:
-        return purchase_history.orders_placed_between(start, end)
+        return purchase_history.orders_placed_between(start, end, after_order)
 
     def email_product_ids(self, email: str) -> List[int]:
         return purchase_history.email_product_ids(email)
@@ -218,6 +230,11 @@ class Saleor321Host(Host):
 
     def edition_chains(self, metadata_key: str) -> List[EditionChain]:
         return lifecycle.edition_chains(metadata_key)
+
+    def write_edition_buyers(
+        self, table: str, product_id: int, earlier_product_ids: Iterable[int]
+    ) -> int:
+        return lifecycle.write_edition_buyers(table, product_id, earlier_product_ids)
 
     def edition_buyers(
         self,

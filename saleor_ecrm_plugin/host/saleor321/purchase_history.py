@@ -86,7 +86,7 @@ def write_purchased_categories(table: str) -> int:
 
 
 def orders_placed_between(
-    start: datetime, end: datetime
+    start: datetime, end: datetime, after_order: int = 0
 ) -> List[Tuple[str, str, datetime]]:
     from django.db import connection
 
@@ -95,10 +95,11 @@ def orders_placed_between(
         SELECT o.id, {_email_sql()}, o.created_at
         FROM {t["order"]} AS o
         WHERE o.created_at >= %s AND o.created_at < %s AND o.status <> ALL(%s)
+          AND o.number > %s
         ORDER BY o.created_at, o.number
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end, list(_UNCOUNTED)])
+        cursor.execute(sql, [start, end, list(_UNCOUNTED), int(after_order)])
         return [
             (str(order_id), email or "", created)
             for order_id, email, created in cursor.fetchall()
@@ -169,3 +170,43 @@ def product_ids_in_categories(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [int(row[0]) for row in cursor.fetchall()]
+
+
+def write_new_order_totals(table: str, after_order: int, up_to_order: int) -> int:
+    """:func:`write_purchase_totals` of the counted orders with
+    ``after_order < number <= up_to_order`` alone (Saleor's unique index on the
+    order number: a day's orders, not the shop's)."""
+    t = _tables()
+    sql = f"""
+        INSERT INTO {table} (email, last_order_at, orders, revenue)
+        SELECT {_email_sql()} AS email, MAX(o.created_at), COUNT(*),
+               COALESCE(SUM(o.total_gross_amount), 0)
+        FROM {t["order"]} AS o
+        WHERE o.status <> ALL(%s) AND o.number > %s AND o.number <= %s
+        GROUP BY 1
+        HAVING {_email_sql()} <> ''
+    """
+    return _execute(sql, [list(_UNCOUNTED), int(after_order), int(up_to_order)])
+
+
+def write_new_order_lines(
+    table: str, after_order: int, up_to_order: int, since: datetime
+) -> int:
+    """Rows ``(order_id, line_id, email, product_id, variant_id, quantity, created)``
+    of the lines (not gifts, quantity above 0, variant still known) of the counted
+    orders with ``after_order < number <= up_to_order`` created at or after
+    ``since``."""
+    t = _tables()
+    sql = f"""
+        INSERT INTO {table} (order_id, line_id, email, product_id, variant_id,
+                             quantity, created)
+        SELECT o.id::text, l.id::text, {_email_sql()}, v.product_id, l.variant_id,
+               l.quantity, o.created_at
+        FROM {t["order"]} AS o
+        JOIN {t["line"]} AS l ON l.order_id = o.id
+        JOIN {t["variant"]} AS v ON v.id = l.variant_id
+        WHERE o.status <> ALL(%s) AND o.number > %s AND o.number <= %s
+          AND o.created_at >= %s AND l.quantity > 0 AND NOT l.is_gift
+          AND {_email_sql()} <> ''
+    """
+    return _execute(sql, [list(_UNCOUNTED), int(after_order), int(up_to_order), since])

@@ -6,7 +6,11 @@ It first rebuilds the category model (:mod:`.model`) when older than
 its cursor and ``affinity_delay_days`` ago (a day's orders: bounded by the shop's
 daily volume) and plans one email per address (its latest order of the batch),
 due now, unless the address already has an affinity email planned or sent within
-``affinity_period_days``.
+``affinity_period_days``. The daily part reads a day's orders only: a diary of
+the host's order mark (one page a day, :func:`note_order_mark`) bounds them to a
+range of the order sequence (Saleor 2.10 has no index on the order date). The
+weekly model rebuild reads every order line: it is not part of a daily tick's
+cost (``bench/lifecycle.py`` times it in the install phase).
 
 Re-check before sending: the order still counts (not cancelled), no other affinity
 email was sent to the address within the period (``recently_sent``), and there is
@@ -43,6 +47,12 @@ if TYPE_CHECKING:
 #: orders barely moves in a day, and the rebuild reads every order line
 MODEL_MAX_AGE_HOURS = 7 * 24 - 4.0
 ORDERS_CURSOR = "affinity_orders"
+#: the diary of the host's order mark, one cursor a day (``position``: when it
+#: was read, ``after_key``: the mark): orders placed after that moment are above
+#: it, so a day's orders are a range of the host's order sequence
+MARK_DIARY = "affinity_mark."
+#: diary pages kept (more than the longest delay a merchant can set)
+MARK_DIARY_DAYS = 120
 #: categories whose products an email may show
 RELATED_CATEGORIES = 3
 STEP = "suggestions"
@@ -87,8 +97,9 @@ class AffinityProgram(Program):
         start = cursor.position or end - timedelta(days=1)
         if start >= end:
             return {"planned": 0, "orders": 0, "model_rebuilt": int(rebuilt)}
+        note_order_mark(now)
         latest: Dict[str, str] = {}
-        orders = host.orders_placed_between(start, end)
+        orders = host.orders_placed_between(start, end, order_mark_before(start))
         for order_id, email, _created in orders:
             if email:
                 latest[email] = order_id  # oldest first: the last one wins
@@ -194,3 +205,29 @@ class AffinityProgram(Program):
                 "shop_url": settings.storefront_url,
             },
         )
+
+
+def note_order_mark(now: datetime) -> None:
+    """Write today's page of the order mark diary (once a day), drop old pages."""
+    name = f"{MARK_DIARY}{now.date().isoformat()}"
+    if not ScanCursor.objects.filter(name=name).exists():
+        ScanCursor.objects.create(
+            name=name,
+            position=now,
+            after_key=str(host.counted_orders_high_water_mark()),
+        )
+    ScanCursor.objects.filter(
+        name__startswith=MARK_DIARY,
+        position__lt=now - timedelta(days=MARK_DIARY_DAYS),
+    ).delete()
+
+
+def order_mark_before(moment: datetime) -> int:
+    """The order mark read last before ``moment`` (0: none known, every order)."""
+    mark = (
+        ScanCursor.objects.filter(name__startswith=MARK_DIARY, position__lte=moment)
+        .order_by("-position")
+        .values_list("after_key", flat=True)
+        .first()
+    )
+    return int(mark) if mark and mark.isdigit() else 0
