@@ -55,18 +55,14 @@ def reset() -> None:
         )
 
 
-def grow_to(contacts: int, sends: int) -> float:
-    """Add contacts (with their emails and events) up to ``contacts``; seconds."""
+def grow_to(size: int, sends: int) -> float:
+    """Add contacts (with their emails and events) up to ``size``; seconds."""
     from django.db import connection
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(max(subject_id::int) + 1, 0) FROM"
-            " saleor_ecrm_scheduledsend WHERE subject_type = 'bench'"
-        )
-        have = cursor.fetchone()[0]
-        if have >= contacts:
+        have = contacts()
+        if have >= size:
             return 0.0
         cursor.execute(
             """
@@ -81,7 +77,7 @@ def grow_to(contacts: int, sends: int) -> float:
                   FROM generate_series(%(start)s, %(stop)s) AS n,
                        generate_series(1, %(sends)s) AS k) AS source
             """,
-            {"start": have, "stop": contacts - 1, "sends": sends},
+            {"start": have, "stop": size - 1, "sends": sends},
         )
         new_sends = """
             SELECT id, program, recipient, sent_at FROM saleor_ecrm_scheduledsend
@@ -134,6 +130,26 @@ def grow_to(contacts: int, sends: int) -> float:
     return time.perf_counter() - started
 
 
+def contacts() -> int:
+    """The bench's contacts already in the ledger."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(max(subject_id::int) + 1, 0) FROM"
+            " saleor_ecrm_scheduledsend WHERE subject_type = 'bench'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def forget_levels() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE saleor_ecrm_contactengagement")
+        cursor.execute("VACUUM ANALYZE saleor_ecrm_contactengagement")
+
+
 def counts() -> Dict[str, int]:
     from django.db import connection
 
@@ -183,6 +199,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--sends", type=int, default=3)
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="empty the tables and build the rows again (else the rows of an"
+        " earlier run are reused when there are no more contacts than the first size)",
+    )
+    parser.add_argument(
+        "--steady-only",
+        action="store_true",
+        help="keep the stored levels and time only the steady run (the rows of an"
+        " earlier run at the same size; about 2 minutes at 1M on a quiet machine)",
+    )
     args = parser.parse_args(argv)
     sizes: List[int] = [int(size) for size in args.sizes.split(",")]
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -190,10 +218,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     setup_django(DEFAULT_DATABASE_URL)
     from saleor_ecrm_plugin.segments.engagement import WORK_MEM as work_mem
 
-    reset()
+    if args.rebuild or contacts() > sizes[0]:
+        reset()
     results = {}
     for size in sizes:
         built = grow_to(size, args.sends)
+        if not args.steady_only:
+            forget_levels()  # the first run writes every row
         rows = counts()
         print(
             f"\n{size:,} contacts: {rows['scheduledsend']:,} sent emails,"
@@ -202,9 +233,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             flush=True,
         )
         first = timed_recompute()
-        steady = timed_recompute()
+        steady = first if args.steady_only else timed_recompute()
         results[size] = (rows, first, steady)
-        for name, run in (("first run", first), ("steady run", steady)):
+        runs = [("first run", first), ("steady run", steady)]
+        for name, run in runs[1:] if args.steady_only else runs:
             print(
                 f"  {name:10s}: {run['seconds']:6.2f} s,"
                 f" peak RSS {run['rss_mb']:.0f} MB"

@@ -37,8 +37,12 @@ class OpenProxy(models.TextChoices):
 class EmailClick(models.Model):
     """One request for a tracked link of a sent email."""
 
+    # no index of its own: ecrm_click_send_idx (send, clicked_at) serves it
     send = models.ForeignKey(
-        "saleor_ecrm.ScheduledSend", related_name="clicks", on_delete=models.CASCADE
+        "saleor_ecrm.ScheduledSend",
+        related_name="clicks",
+        on_delete=models.CASCADE,
+        db_index=False,
     )
     program = models.CharField(max_length=64)
     # the recipient as sent (lower case): attribution looks clicks up by address
@@ -69,8 +73,12 @@ class EmailClick(models.Model):
 class EmailOpen(models.Model):
     """One fetch of a sent email's tracking pixel."""
 
+    # no index of its own: ecrm_open_send_idx (send, opened_at) serves it
     send = models.ForeignKey(
-        "saleor_ecrm.ScheduledSend", related_name="opens", on_delete=models.CASCADE
+        "saleor_ecrm.ScheduledSend",
+        related_name="opens",
+        on_delete=models.CASCADE,
+        db_index=False,
     )
     program = models.CharField(max_length=64)
     recipient = models.CharField(max_length=254)

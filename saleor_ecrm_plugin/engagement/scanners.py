@@ -3,7 +3,8 @@
 Security gateways (Microsoft Defender Safe Links, Mimecast, Proofpoint, Barracuda...)
 follow every link of an email when it arrives, often with a browser's user agent.
 Nothing tells such a click from a person's for sure, so a click is *flagged*, never
-dropped, by the first pattern it matches (:func:`click_bot_reason`):
+dropped, by the first pattern it matches (:func:`request_bot_reason` for the
+patterns the request shows, :mod:`.events`' SQL for the other two):
 
 * ``head``: a HEAD request (a person's browser sends GET);
 * ``honeypot``: the hidden link every tracked HTML email carries (no person sees it);
@@ -25,7 +26,6 @@ report can tell it apart.
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime
 from typing import Optional
 
 from ..models import ChoiceValue
@@ -82,24 +82,15 @@ def is_scanner_agent(user_agent: str) -> bool:
     return not agent.strip() or any(piece in agent for piece in SCANNER_AGENTS)
 
 
-def click_bot_reason(
-    *,
-    method: str,
-    honeypot: bool,
-    user_agent: str,
-    sent_at: Optional[datetime],
-    clicked_at: datetime,
-) -> ChoiceValue:
-    """The first scanner pattern one click matches on its own, "" for none (the
-    ``all_links`` pattern needs the email's other clicks: :mod:`.events`)."""
+def request_bot_reason(*, method: str, honeypot: bool, user_agent: str) -> ChoiceValue:
+    """The first scanner pattern the request alone shows, "" for none (``too_soon``
+    needs the send's delivery time, ``all_links`` the email's other clicks)."""
     if method == "HEAD":
         return BotReason.HEAD
     if honeypot:
         return BotReason.HONEYPOT
     if is_scanner_agent(user_agent):
         return BotReason.SCANNER_AGENT
-    if sent_at is None or (clicked_at - sent_at).total_seconds() < TOO_SOON_SECONDS:
-        return BotReason.TOO_SOON
     return ""
 
 

@@ -109,9 +109,12 @@ removed AS (
 SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM removed)
 """
 
-#: memory PostgreSQL may use per sort or hash of the recompute (``SET LOCAL``): the
-#: whole base's aggregates then stay out of temporary files (bench/segments.py)
-WORK_MEM = "64MB"
+#: memory PostgreSQL may use per sort or hash of the recompute (``SET LOCAL``, this
+#: transaction only; hashes may use twice as much, ``hash_mem_multiplier``). At 1M
+#: addresses the per-address aggregate needs about 230 MB: with 64MB it spilled
+#: 93 MB to temporary files in 5 batches (EXPLAIN ANALYZE, bench/segments.py).
+#: One daily statement in one backend: the memory is worth it.
+WORK_MEM = "256MB"
 
 
 def _table(model: type) -> str:
@@ -146,6 +149,9 @@ def recompute_engagement(
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # JIT compiled this statement's 80-odd expressions for 10.8 s of a 88 s
+        # run at 1M addresses (EXPLAIN ANALYZE): more than it saved
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         written, removed = cursor.fetchone()
         counts = level_counts()
