@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("saleor_ecrm", "0015_segments_ab"),
+        ("saleor_ecrm", "0016_latest_purchase"),
     ]
 
     operations = [
