@@ -2,7 +2,7 @@
 ``tests/hosts/saleor321/api.py``: permissions, stock, accounts, checkouts, the
 plugin's configuration.
 
-Each helper posts Saleor's own mutation through the given :class:`tests.graphql.ApiClient`
+Each helper posts Saleor's own mutation through the given ``ApiClient``
 and asserts it succeeded; the differing shapes of the two APIs (``checkoutId`` and no
 channel here, typed ``accountErrors``...) stay in these two modules. Query texts name
 a mutation's typed errors ``errors`` (a GraphQL alias), as Saleor 3 does.

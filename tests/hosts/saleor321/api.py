@@ -2,7 +2,7 @@
 ``tests/hosts/saleor210/api.py``: permissions, stock, accounts, checkouts, the
 plugin's configuration.
 
-Each helper posts Saleor's own mutation through the given :class:`tests.graphql.ApiClient`
+Each helper posts Saleor's own mutation through the given ``ApiClient``
 and asserts it succeeded. Saleor 3 names a checkout ``id``, needs a channel (the
 factories' one, :func:`.factories.default_channel`), asks a redirect URL to confirm
 an account, keeps a plugin's settings per channel or global, and calls a
