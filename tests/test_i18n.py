@@ -38,7 +38,7 @@ from saleor_ecrm_plugin.localisation import (
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.abandoned_checkout.program import PROGRAM_ID
 from tests.configuration import configure_plugin
-from tests.factories import make_category, make_product
+from tests.factories import make_category, make_product, make_warehouse
 from tests.graphql import ADDRESS, create_checkout, line, record_checkout_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +85,12 @@ def speak(api_client, checkout_id: str, language: str) -> None:
     record_checkout_language(api_client, checkout_id, language)
 
 
+def shipping_to_france():
+    """A warehouse shipping to France and the US: Saleor 3.21 counts only the stock
+    of warehouses shipping to the checkout's country (2.10 takes any)."""
+    return make_warehouse(countries=["FR", "US"])
+
+
 def make_step_one_due(token: str) -> None:
     ScheduledSend.objects.filter(program=PROGRAM_ID, subject_id=token).exclude(
         step="step1"
@@ -103,7 +109,10 @@ def test_a_french_checkout_gets_french_reminders_an_english_one_english(
 ):
     configure_plugin(**PLUGIN_VALUES)
     lamp = make_product(
-        "Lampe tempête", category=make_category("Camping"), price="15.50"
+        "Lampe tempête",
+        category=make_category("Camping"),
+        price="15.50",
+        warehouse=shipping_to_france(),
     )
     french = new_checkout(api_client, "amelie@example.fr", lamp, PARIS_ADDRESS)
     speak(api_client, french, "fr")
@@ -246,7 +255,12 @@ def test_quiet_hours_in_the_customers_inferred_time_zone(shop, smtp_server, api_
     """Paris and New York, one shop (UTC), planned at the same instant: each
     reminder leaves at the end of the quiet hours (21-8) of its own morning."""
     configure_plugin(**{**PLUGIN_VALUES, "quiet_hours": "21-8"}, shop_timezone="UTC")
-    lamp = make_product("Storm Lamp", category=make_category("Camping"), price="15.50")
+    lamp = make_product(
+        "Storm Lamp",
+        category=make_category("Camping"),
+        price="15.50",
+        warehouse=shipping_to_france(),
+    )
     day = (datetime.now(pytz.utc) + timedelta(days=2)).date()
     at = lambda hour, minute=0: datetime(  # noqa: E731
         day.year, day.month, day.day, hour, minute, tzinfo=pytz.utc
