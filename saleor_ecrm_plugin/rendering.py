@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 #: line breaks and other control characters: a header cannot hold them (Django
 #: refuses CR/LF with BadHeaderError), and a display text has no use for them
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_SPACES = re.compile(r"  +")
 
 
 def header_text(value: str) -> str:
@@ -122,7 +123,9 @@ def _render(
     except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
         raise RenderingError(f"Template {spec.template!r}: {exc}") from exc
     # the template decides what the subject says; the values it shows are cleaned
-    message.subject = header_text(message.subject)
+    # (django-templated-email 3 already made each CR and LF a space: the run of
+    # spaces left where a line break was is one space, as header_text makes it)
+    message.subject = _SPACES.sub(" ", header_text(message.subject))
     if settings.reply_to:
         message.reply_to = [settings.reply_to]
     # links through the click redirect, after the CSS inlining

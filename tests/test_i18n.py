@@ -2,7 +2,9 @@
 
 A checkout's language is what the storefront records on it (Saleor 2.10 has no
 field for it: the checkout's public metadata ``language_code``, which Saleor's
-``updateMetadata`` lets a storefront set without a token); the reminders are read
+``updateMetadata`` lets a storefront set without a token; Saleor 3.21's own
+``checkoutLanguageCodeUpdate``: :func:`tests.graphql.record_checkout_language`); the
+reminders are read
 back from a real SMTP server. Quiet hours use the time zone of the checkout's
 address. The message catalogues are compiled by ``.ci/catalogues``, which fails
 on a broken one.
@@ -36,8 +38,8 @@ from saleor_ecrm_plugin.localisation import (
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.abandoned_checkout.program import PROGRAM_ID
 from tests.configuration import configure_plugin
-from tests.factories import make_category, make_product
-from tests.storefront import ADDRESS, CHECKOUT_CREATE, variant_global_id
+from tests.factories import make_category, make_product, make_warehouse
+from tests.graphql import ADDRESS, create_checkout, line, record_checkout_language
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,11 +60,6 @@ NEW_YORK_ADDRESS = {
     "country": "US",
     "countryArea": "NY",
 }
-UPDATE_METADATA = """
-mutation Meta($id: ID!, $input: [MetadataInput!]!) {
-  updateMetadata(id: $id, input: $input) { metadataErrors { field code message } }
-}
-"""
 PLUGIN_VALUES = {
     "abandoned_enabled": True,
     "abandoned_consent_mode": "everyone",
@@ -71,20 +68,9 @@ PLUGIN_VALUES = {
 }
 
 
-def new_checkout(api_client, email: str, variant, address: Dict[str, str]) -> str:
-    created = api_client.post(
-        CHECKOUT_CREATE,
-        {
-            "input": {
-                "email": email,
-                "lines": [{"variantId": variant_global_id(variant), "quantity": 2}],
-                "shippingAddress": address,
-                "billingAddress": address,
-            }
-        },
-    )["data"]["checkoutCreate"]
-    assert created["checkoutErrors"] == [], created
-    return created["checkout"]["id"]
+def new_checkout(api_client, email: str, product, address: Dict[str, str]) -> str:
+    """Saleor's checkoutCreate of two units of ``product``: the checkout's id."""
+    return create_checkout(api_client, email, [line(product, 2)], address)
 
 
 def checkout_token(checkout_id: str) -> str:
@@ -94,12 +80,15 @@ def checkout_token(checkout_id: str) -> str:
 
 
 def speak(api_client, checkout_id: str, language: str) -> None:
-    """What a storefront does: record the checkout's language on it."""
-    answer = api_client.post(
-        UPDATE_METADATA,
-        {"id": checkout_id, "input": [{"key": "language_code", "value": language}]},
-    )["data"]["updateMetadata"]
-    assert answer["metadataErrors"] == [], answer
+    """What a storefront does: record the checkout's language on it (its own
+    ``languageCode`` on Saleor 3.21, a metadata key on 2.10)."""
+    record_checkout_language(api_client, checkout_id, language)
+
+
+def shipping_to_france():
+    """A warehouse shipping to France and the US: Saleor 3.21 counts only the stock
+    of warehouses shipping to the checkout's country (2.10 takes any)."""
+    return make_warehouse(countries=["FR", "US"])
 
 
 def make_step_one_due(token: str) -> None:
@@ -120,7 +109,10 @@ def test_a_french_checkout_gets_french_reminders_an_english_one_english(
 ):
     configure_plugin(**PLUGIN_VALUES)
     lamp = make_product(
-        "Lampe tempête", category=make_category("Camping"), price="15.50"
+        "Lampe tempête",
+        category=make_category("Camping"),
+        price="15.50",
+        warehouse=shipping_to_france(),
     )
     french = new_checkout(api_client, "amelie@example.fr", lamp, PARIS_ADDRESS)
     speak(api_client, french, "fr")
@@ -263,7 +255,12 @@ def test_quiet_hours_in_the_customers_inferred_time_zone(shop, smtp_server, api_
     """Paris and New York, one shop (UTC), planned at the same instant: each
     reminder leaves at the end of the quiet hours (21-8) of its own morning."""
     configure_plugin(**{**PLUGIN_VALUES, "quiet_hours": "21-8"}, shop_timezone="UTC")
-    lamp = make_product("Storm Lamp", category=make_category("Camping"), price="15.50")
+    lamp = make_product(
+        "Storm Lamp",
+        category=make_category("Camping"),
+        price="15.50",
+        warehouse=shipping_to_france(),
+    )
     day = (datetime.now(pytz.utc) + timedelta(days=2)).date()
     at = lambda hour, minute=0: datetime(  # noqa: E731
         day.year, day.month, day.day, hour, minute, tzinfo=pytz.utc

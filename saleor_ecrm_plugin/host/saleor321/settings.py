@@ -51,6 +51,13 @@ enable_ecrm(
     else None,
 )
 
+# the plugin's messages (API errors, pages) in the language the browser asks for,
+# as the 2.10 demo's settings do: Saleor 3.21 has no LocaleMiddleware of its own
+MIDDLEWARE.insert(  # type: ignore[name-defined] # noqa: F405
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),  # type: ignore[name-defined] # noqa: F405
+    "django.middleware.locale.LocaleMiddleware",
+)
+
 # one database, no replica: Saleor's reads "from the replica" go to the default
 # connection, so a test sees its own uncommitted rows (as Saleor's conftest fakes)
 DATABASE_CONNECTION_REPLICA_NAME = DATABASE_CONNECTION_DEFAULT_NAME  # type: ignore[name-defined] # noqa: F405

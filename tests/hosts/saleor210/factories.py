@@ -45,10 +45,13 @@ def make_address(**overrides: Any) -> Address:
     return Address.objects.create(**values)
 
 
-def make_warehouse(**overrides: Any) -> Warehouse:
-    """A warehouse shipping to the test country, with a price-based method."""
+def make_warehouse(
+    countries: Sequence[str] = (COUNTRY,), **overrides: Any
+) -> Warehouse:
+    """A warehouse shipping to ``countries`` (the test country), with a
+    price-based method."""
     number = next(_numbers)
-    zone = ShippingZone.objects.create(name=f"Zone {number}", countries=[COUNTRY])
+    zone = ShippingZone.objects.create(name=f"Zone {number}", countries=list(countries))
     ShippingMethod.objects.create(
         name="Standard delivery",
         type="price",

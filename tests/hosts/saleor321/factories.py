@@ -82,12 +82,14 @@ def make_address(**overrides: Any) -> Address:
     return Address.objects.create(**values)
 
 
-def make_warehouse(**overrides: Any) -> Warehouse:
-    """A warehouse of the channel shipping to the test country, with a
+def make_warehouse(
+    countries: Sequence[str] = (COUNTRY,), **overrides: Any
+) -> Warehouse:
+    """A warehouse of the channel shipping to ``countries`` (the test country), with a
     price-based method."""
     number = next(_numbers)
     channel = default_channel()
-    zone = ShippingZone.objects.create(name=f"Zone {number}", countries=[COUNTRY])
+    zone = ShippingZone.objects.create(name=f"Zone {number}", countries=list(countries))
     zone.channels.add(channel)
     method = ShippingMethod.objects.create(
         name="Standard delivery", type="price", shipping_zone=zone
