@@ -45,9 +45,6 @@ _with_test_programs()
 #: are not converted to the host layer (tests/hosts/) yet: not collected on Saleor
 #: 3.21, each with the reason, counted in the summary
 NOT_YET_ON_SALEOR3 = {
-    "test_abandoned_checkout_race.py": "Saleor 2.10's checkout completion and psycopg2;"
-    " on 3.21 the race goes through GraphQL (s3api) and the guard's row lock is"
-    " tested in test_saleor321_host.py",
     "test_order_emails.py": "Saleor 2.10's confirmation email (saleor.order.emails);"
     " Saleor 3.21 sends no email of its own to extend",
 }
@@ -64,9 +61,6 @@ GRAPHQL_MODULES = {
     "test_back_in_stock.py": "subscriptions and stock updates through GraphQL",
     "test_hostile_input.py": "hostile input to the plugin's GraphQL API",
     "test_i18n_messages.py": "GraphQL error messages in French and English",
-    "test_reviews.py": "ships orders with Saleor 2.10's create_fulfillments; review"
-    " pages and mutations through GraphQL",
-    "test_reviews_celery.py": "ships with test_reviews' 2.10 helper",
 }
 
 collect_ignore = sorted({**NOT_YET_ON_SALEOR3, **NEEDS_S3API}) if SALEOR3 else []
