@@ -1,11 +1,24 @@
 """The tests' one GraphQL client: posts to Saleor's real ``/graphql/`` endpoint
-through Django's test client (full middleware stack, Saleor's view and plugins)."""
+through Django's test client (full middleware stack, Saleor's view and plugins).
+
+Below it, Saleor's own API as tests use it, from the installed host's
+``tests/hosts/<adapter>/api.py`` (the same names on every host, as
+``tests.factories``): ``grant`` a permission, ``set_stock``, ``register`` and
+``update_first_name`` an account, ``create_checkout`` of ``line``s and
+``record_checkout_language``, the plugin's ``PLUGINS`` / ``PLUGIN`` /
+``PLUGIN_UPDATE`` and its ``plugin_configuration``. Their queries name a
+mutation's typed errors ``errors`` on both hosts; a test body need not know which
+Saleor answers.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Dict, Optional, Sequence
 
 from django.test import Client
+
+from tests.hosts import HOST
 
 
 def access_header(user: Any) -> str:
@@ -76,3 +89,21 @@ class ApiClient:
         response = self.response(query, variables)
         assert response.status_code in self.statuses, response.content
         return response.json()
+
+
+# --- Saleor's own API, the installed host's ------------------------------------------
+
+_api: Any = importlib.import_module(f"tests.hosts.{HOST}.api")
+
+grant = _api.grant
+set_stock = _api.set_stock
+register = _api.register
+update_first_name = _api.update_first_name
+ADDRESS: Dict[str, str] = _api.ADDRESS
+line = _api.line
+create_checkout = _api.create_checkout
+record_checkout_language = _api.record_checkout_language
+PLUGINS: str = _api.PLUGINS
+PLUGIN: str = _api.PLUGIN
+PLUGIN_UPDATE: str = _api.PLUGIN_UPDATE
+plugin_configuration = _api.plugin_configuration

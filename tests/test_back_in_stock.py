@@ -1,8 +1,10 @@
 """Back-in-stock alerts, end to end through Saleor's GraphQL API and a real SMTP server.
 
 Stock is changed the way a merchant changes it: Saleor's own
-``productVariantStocksUpdate`` (``bulk_update``, no signal), as staff with
-MANAGE_PRODUCTS; "sold" units are allocations of Saleor's order lines.
+``productVariantStocksUpdate`` (``bulk_update``, no signal; on 3.21 it fires no
+back-in-stock hook either), as staff with MANAGE_PRODUCTS (the ``product_manager``
+fixture, :func:`tests.graphql.set_stock` on either host); "sold" units are
+allocations of Saleor's order lines. Detection is the plugin's polling tick.
 """
 
 from __future__ import annotations
@@ -29,22 +31,14 @@ from saleor_ecrm_plugin.programs.back_in_stock.models import (
 )
 from saleor_ecrm_plugin.programs.back_in_stock.service import run_detection, wave_size
 from tests.configuration import configure_plugin
-from tests.factories import allocate, default_warehouse, make_product, variant_of
-from tests.graphql import ApiClient
+from tests.factories import allocate, make_product, variant_of
+from tests.graphql import ApiClient, set_stock
 
 SUBSCRIBE = """
 mutation Subscribe($variantId: ID!, $email: String) {
   backInStockSubscribe(variantId: $variantId, email: $email) {
     ecrmErrors { field message code }
     subscription { variantId email createdAt }
-  }
-}
-"""
-STOCKS_UPDATE = """
-mutation Stocks($variantId: ID!, $stocks: [StockInput!]!) {
-  productVariantStocksUpdate(variantId: $variantId, stocks: $stocks) {
-    bulkStockErrors { field code message }
-    productVariant { quantityAvailable }
   }
 }
 """
@@ -57,42 +51,8 @@ class BrowserClient(ApiClient):
         super().__init__(user, address, statuses=(200,))
 
 
-@pytest.fixture
-def product_manager(db):
-    from django.contrib.auth.models import Permission
-    from saleor.account.models import User
-
-    user = User.objects.create_user("stock@shop.example.com", "password", is_staff=True)
-    user.user_permissions.add(
-        Permission.objects.get(
-            codename="manage_products", content_type__app_label="product"
-        )
-    )
-    return ApiClient(user)
-
-
 def variant_gid(product) -> str:
     return graphene.Node.to_global_id("ProductVariant", variant_of(product).pk)
-
-
-def set_stock(staff: ApiClient, product, quantity: int) -> int:
-    """Saleor's own productVariantStocksUpdate; returns Saleor's quantityAvailable."""
-    result = staff.post(
-        STOCKS_UPDATE,
-        {
-            "variantId": variant_gid(product),
-            "stocks": [
-                {
-                    "warehouse": graphene.Node.to_global_id(
-                        "Warehouse", default_warehouse().pk
-                    ),
-                    "quantity": quantity,
-                }
-            ],
-        },
-    )["data"]["productVariantStocksUpdate"]
-    assert result["bulkStockErrors"] == []
-    return result["productVariant"]["quantityAvailable"]
 
 
 def subscribe(client: ApiClient, product, email: Optional[str]) -> Dict:

@@ -26,8 +26,8 @@ from saleor_ecrm_plugin.programs.back_in_stock.models import BackInStockSubscrip
 from saleor_ecrm_plugin.programs.review_request.models import Review
 from saleor_ecrm_plugin.reviews.tokens import make_review_token
 from tests.configuration import configure_plugin
-from tests.factories import make_order, make_product, variant_of
-from tests.graphql import ApiClient
+from tests.factories import fulfill, make_order, make_product, variant_of
+from tests.graphql import ApiClient, grant
 from tests.test_preferences_fuzz import (
     _OMIT,
     RAW_SUFFIXES,
@@ -43,6 +43,13 @@ from tests.test_preferences_fuzz import (
     omittable,
 )
 from tests.test_preferences_fuzz import state as preference_state
+
+#: the review program on, and no sending-time rules in the way
+REVIEWS_ON: Dict[str, Any] = {
+    "review_request_enabled": True,
+    "quiet_hours": "",
+    "frequency_cap": "",
+}
 
 fuzz = settings(
     max_examples=40,
@@ -149,21 +156,16 @@ ratings = st.one_of(
 @pytest.fixture
 def world(shop, settings):
     settings.ECRM_NEWSLETTER_MAX_PER_CLIENT_HOUR = 10**6
-    from django.contrib.auth.models import Permission
     from saleor.account.models import User
-
-    from tests.test_reviews import REVIEWS_ON, ship
 
     configure_plugin(**REVIEWS_ON, back_in_stock_max_per_client_hour="1000000")
     sold_out = make_product("Tent\r\nBcc: x@evil.example", price="10.00", stock=0)
     order = make_order([make_product("Stove")], email="ada@example.org")
-    ship(order)
+    fulfill(order)
     line = order.lines.first()
-    staff = User.objects.create_user("mod@shop.example.com", "pw", is_staff=True)
-    staff.user_permissions.add(
-        Permission.objects.get(
-            codename="manage_products", content_type__app_label="product"
-        )
+    staff = grant(
+        User.objects.create_user("mod@shop.example.com", "pw", is_staff=True),
+        "manage_products",
     )
     return {
         "variants": (variant_of(sold_out).pk,),
@@ -264,8 +266,6 @@ REVIEW_MODERATE = (
     as_staff=st.booleans(),
 )
 def test_review_moderate(world, data, status, as_staff):
-    from tests.test_reviews import REVIEWS_ON  # noqa: F401 - the world's options
-
     pks = tuple(Review.objects.values_list("pk", flat=True)) or (1,)
     review = data.draw(mostly(global_ids("ProductReview", pks), any_json))
     before = state()

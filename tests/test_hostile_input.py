@@ -25,26 +25,17 @@ from saleor_ecrm_plugin.programs.back_in_stock.models import BackInStockSubscrip
 from saleor_ecrm_plugin.programs.back_in_stock.service import run_detection
 from tests.configuration import configure_plugin
 from tests.factories import make_product, variant_of
-from tests.graphql import ApiClient
-from tests.storefront import create_checkout, variant_global_id
+from tests.graphql import (
+    ApiClient,
+    create_checkout,
+    line,
+    register,
+    set_stock,
+    update_first_name,
+)
 
 HOSTILE_NAME = "Bob\r\nBcc: x@evil.example"
 
-ACCOUNT_UPDATE = """
-mutation Update($firstName: String) {
-  accountUpdate(input: {firstName: $firstName}) {
-    accountErrors { field code message }
-    user { firstName }
-  }
-}
-"""
-REGISTER = """
-mutation Register($email: String!, $password: String!) {
-  accountRegister(input: {email: $email, password: $password}) {
-    accountErrors { field code message }
-  }
-}
-"""
 SUBSCRIBE = """
 mutation Subscribe($variantId: ID!, $email: String) {
   backInStockSubscribe(variantId: $variantId, email: $email) {
@@ -56,14 +47,13 @@ mutation Subscribe($variantId: ID!, $email: String) {
 
 
 def customer_named(name: str, email: str = "bob@example.org") -> Any:
-    """A customer whose first name was set through Saleor's own accountUpdate."""
+    """A customer registered through Saleor's own accountRegister, whose first name
+    was set through its accountUpdate."""
     from saleor.account.models import User
 
-    registered = ApiClient().post(REGISTER, {"email": email, "password": "c0rrect-h"})
-    assert registered["data"]["accountRegister"]["accountErrors"] == []
+    register(ApiClient(), email, "c0rrect-h0rse")
     user = User.objects.get(email=email)
-    result = ApiClient(user).post(ACCOUNT_UPDATE, {"firstName": name})
-    assert result["data"]["accountUpdate"]["accountErrors"] == []
+    update_first_name(ApiClient(user), name)
     user.refresh_from_db()
     assert user.first_name == name  # Saleor stores it as given
     return user
@@ -102,11 +92,7 @@ def test_a_first_name_with_a_line_break_gets_its_cart_reminder(shop, smtp_server
     )
     user = customer_named(HOSTILE_NAME)
     tent = make_product("Trail Tent", price="120.00")
-    create_checkout(
-        ApiClient(user),
-        user.email,
-        [{"variantId": variant_global_id(tent), "quantity": 1}],
-    )
+    create_checkout(ApiClient(user), user.email, [line(tent)])
     ScheduledSend.objects.filter(step="step1").update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
     )
@@ -122,10 +108,8 @@ def test_a_first_name_with_a_line_break_gets_its_cart_reminder(shop, smtp_server
 
 @pytest.mark.django_db(transaction=True)
 def test_a_product_name_with_a_line_break_gets_every_alert_of_its_wave(
-    shop, smtp_server
+    shop, smtp_server, product_manager
 ):
-    from tests.test_back_in_stock import set_stock
-
     configure_plugin(back_in_stock_alerts_per_unit="2")
     product = make_product("Tent\r\nBcc: x@evil.example", price="10.00", stock=0)
     gid = graphene.Node.to_global_id("ProductVariant", variant_of(product).pk)
@@ -133,7 +117,7 @@ def test_a_product_name_with_a_line_break_gets_every_alert_of_its_wave(
     for email in fans:
         payload = ApiClient().post(SUBSCRIBE, {"variantId": gid, "email": email})
         assert payload["data"]["backInStockSubscribe"]["ecrmErrors"] == []
-    set_stock(staff_with_products(), product, 2)
+    set_stock(product_manager, product, 2)
     assert run_detection().notified == 4
     assert Dispatcher().run().sent == 4
     received = smtp_server.wait_for(4)
@@ -143,19 +127,6 @@ def test_a_product_name_with_a_line_break_gets_every_alert_of_its_wave(
         assert_no_injected_header(message)
     assert ScheduledSend.objects.filter(status=SendStatus.SENT).count() == 4
     assert BackInStockSubscription.objects.filter(status="notified").count() == 4
-
-
-def staff_with_products() -> ApiClient:
-    from django.contrib.auth.models import Permission
-    from saleor.account.models import User
-
-    user = User.objects.create_user("stock@shop.example.com", "password", is_staff=True)
-    user.user_permissions.add(
-        Permission.objects.get(
-            codename="manage_products", content_type__app_label="product"
-        )
-    )
-    return ApiClient(user)
 
 
 # --- 2. an address is what SMTP will use ---------------------------------------------
@@ -371,12 +342,11 @@ def test_a_rating_is_a_whole_number_from_1_to_5_for_the_api_and_the_page(shop):
 
     from saleor_ecrm_plugin.programs.review_request.models import Review
     from saleor_ecrm_plugin.reviews.tokens import make_review_token
-    from tests.factories import make_order
-    from tests.test_reviews import REVIEWS_ON, ship
+    from tests.factories import fulfill, make_order
 
-    configure_plugin(**REVIEWS_ON)
+    configure_plugin(review_request_enabled=True)
     order = make_order([make_product("Tent")], email="ada@example.org")
-    ship(order)
+    fulfill(order)
     line = order.lines.first()
     token = make_review_token(line.pk, order.pk, order.user_email)
     for value in (3.5, "5", " 5", "4.0", "1e0", "\u0665", True):

@@ -2,7 +2,9 @@
 
 A checkout's language is what the storefront records on it (Saleor 2.10 has no
 field for it: the checkout's public metadata ``language_code``, which Saleor's
-``updateMetadata`` lets a storefront set without a token); the reminders are read
+``updateMetadata`` lets a storefront set without a token; Saleor 3.21's own
+``checkoutLanguageCodeUpdate``: :func:`tests.graphql.record_checkout_language`); the
+reminders are read
 back from a real SMTP server. Quiet hours use the time zone of the checkout's
 address. The message catalogues are compiled by ``.ci/catalogues``, which fails
 on a broken one.
@@ -37,7 +39,7 @@ from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
 from saleor_ecrm_plugin.programs.abandoned_checkout.program import PROGRAM_ID
 from tests.configuration import configure_plugin
 from tests.factories import make_category, make_product
-from tests.storefront import ADDRESS, CHECKOUT_CREATE, variant_global_id
+from tests.graphql import ADDRESS, create_checkout, line, record_checkout_language
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,11 +60,6 @@ NEW_YORK_ADDRESS = {
     "country": "US",
     "countryArea": "NY",
 }
-UPDATE_METADATA = """
-mutation Meta($id: ID!, $input: [MetadataInput!]!) {
-  updateMetadata(id: $id, input: $input) { metadataErrors { field code message } }
-}
-"""
 PLUGIN_VALUES = {
     "abandoned_enabled": True,
     "abandoned_consent_mode": "everyone",
@@ -71,20 +68,9 @@ PLUGIN_VALUES = {
 }
 
 
-def new_checkout(api_client, email: str, variant, address: Dict[str, str]) -> str:
-    created = api_client.post(
-        CHECKOUT_CREATE,
-        {
-            "input": {
-                "email": email,
-                "lines": [{"variantId": variant_global_id(variant), "quantity": 2}],
-                "shippingAddress": address,
-                "billingAddress": address,
-            }
-        },
-    )["data"]["checkoutCreate"]
-    assert created["checkoutErrors"] == [], created
-    return created["checkout"]["id"]
+def new_checkout(api_client, email: str, product, address: Dict[str, str]) -> str:
+    """Saleor's checkoutCreate of two units of ``product``: the checkout's id."""
+    return create_checkout(api_client, email, [line(product, 2)], address)
 
 
 def checkout_token(checkout_id: str) -> str:
@@ -94,12 +80,9 @@ def checkout_token(checkout_id: str) -> str:
 
 
 def speak(api_client, checkout_id: str, language: str) -> None:
-    """What a storefront does: record the checkout's language on it."""
-    answer = api_client.post(
-        UPDATE_METADATA,
-        {"id": checkout_id, "input": [{"key": "language_code", "value": language}]},
-    )["data"]["updateMetadata"]
-    assert answer["metadataErrors"] == [], answer
+    """What a storefront does: record the checkout's language on it (its own
+    ``languageCode`` on Saleor 3.21, a metadata key on 2.10)."""
+    record_checkout_language(api_client, checkout_id, language)
 
 
 def make_step_one_due(token: str) -> None:

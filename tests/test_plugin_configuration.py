@@ -8,29 +8,8 @@ from saleor.plugins.models import PluginConfiguration
 
 from saleor_ecrm_plugin.config import GENERAL_FIELDS, parse_configuration
 from saleor_ecrm_plugin.constants import PLUGIN_ID
-
-PLUGINS = """
-query {
-  plugins(first: 50) {
-    edges { node { id name description active
-      configuration { name value type label helpText } } }
-  }
-}
-"""
-
-PLUGIN = """
-query Plugin($id: ID!) {
-  plugin(id: $id) { id name active configuration { name value type label helpText } }
-}
-"""
-
-UPDATE = """
-mutation Update($id: ID!, $input: PluginUpdateInput!) {
-  pluginUpdate(id: $id, input: $input) {
-    pluginsErrors { field code message }
-  }
-}
-"""
+from tests.graphql import PLUGIN, PLUGINS, plugin_configuration
+from tests.graphql import PLUGIN_UPDATE as UPDATE
 
 
 def _by_name(configuration):
@@ -44,7 +23,7 @@ def test_staff_lists_the_plugin_with_its_configuration(staff_api_client):
     [ours] = [node for node in nodes if node["id"] == PLUGIN_ID]
     assert ours["name"] == "e-CRM"
     assert "abandoned checkout" in ours["description"]
-    config = _by_name(ours["configuration"])
+    config = _by_name(plugin_configuration(ours))
     for field in GENERAL_FIELDS:
         assert config[field.name]["label"] == field.label
         assert config[field.name]["helpText"] == field.help_text
@@ -69,11 +48,11 @@ def test_plugin_update_changes_the_configuration(staff_api_client):
             },
         },
     )
-    assert result["data"]["pluginUpdate"]["pluginsErrors"] == []
+    assert result["data"]["pluginUpdate"]["errors"] == []
 
     # Saleor 2.10.1's pluginUpdate response is unreliable: read back with a query
     readback = staff_api_client.post(PLUGIN, {"id": PLUGIN_ID})["data"]["plugin"]
-    config = _by_name(readback["configuration"])
+    config = _by_name(plugin_configuration(readback))
     assert config["sender_email"]["value"] == "news@shop.example.com"
     assert config["welcome_enabled"]["value"] == "true"
 
@@ -125,7 +104,7 @@ def test_plugin_update_rejects_bad_values_and_changes_nothing(
         },
     )
     assert "errors" not in result, result
-    [error] = result["data"]["pluginUpdate"]["pluginsErrors"]
+    [error] = result["data"]["pluginUpdate"]["errors"]
     # Saleor camel-cases error fields, as for every other mutation
     assert error["field"] == snake_to_camel_case(name)
     assert error["code"] == "INVALID"
