@@ -39,9 +39,9 @@ from saleor_ecrm_plugin.preferences.models import ConsentEvent, EmailContact
 from saleor_ecrm_plugin.programs.abandoned_checkout.program import PROGRAM_ID
 from tests.configuration import configure_plugin
 from tests.factories import make_category, make_product
-from tests.smtp import SmtpServer
 from tests.graphql import create_checkout, line
 from tests.orders import complete_checkout
+from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

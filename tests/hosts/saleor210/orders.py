@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+
 def ship(order: Any) -> Any:
     """Fulfil every line from its stock through Saleor's own service (what
     ``orderFulfill`` calls): the fulfilment."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+
 def _manager() -> Any:
     from saleor.plugins.manager import get_plugins_manager
 
@@ -94,7 +95,10 @@ def complete_checkout(api: Any, checkout_id: str, promo_code: str = "") -> Any:
 
     if promo_code:
         post(
-            api, _PROMO_CODE, {"id": checkout_id, "code": promo_code}, "checkoutAddPromoCode"
+            api,
+            _PROMO_CODE,
+            {"id": checkout_id, "code": promo_code},
+            "checkoutAddPromoCode",
         )
     pay(api, checkout_id)
     return graphene.Node.from_global_id(complete(api, checkout_id)["id"])[1]

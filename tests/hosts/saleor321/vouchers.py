@@ -29,6 +29,4 @@ def voucher_terms(voucher: Any) -> Dict[str, Any]:
 
 def order_discount(order: Any) -> Decimal:
     """What the order's discounts (its voucher) took off."""
-    return sum(
-        (Decimal(d.amount_value) for d in order.discounts.all()), Decimal("0")
-    )
+    return sum((Decimal(d.amount_value) for d in order.discounts.all()), Decimal("0"))
