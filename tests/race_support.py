@@ -1,6 +1,6 @@
-"""What the checkout race tests share (``test_abandoned_checkout_race.py`` on 2.10,
-``test_saleor321_checkout_race.py`` on 3.21): the storefront process, the witness
-at the SMTP server and how both test processes are started."""
+"""What the checkout race test (``test_abandoned_checkout_race.py``, on each host)
+uses: the storefront process, the witness at the SMTP server and how both test
+processes are started."""
 
 from __future__ import annotations
 

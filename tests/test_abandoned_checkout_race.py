@@ -1,31 +1,34 @@
-"""The race issue 4 asks for: checkouts completed while their reminder is being sent.
+"""The race issue 4 asks for: checkouts completed while their reminder is being sent,
+on each host.
 
 200 checkouts, each with its first reminder due now. Two OS processes start at the
 same moment: a dispatcher sending the reminders (through a deliberately slow SMTP
 server, so that sending spans the whole race) and a storefront completing all 200
-checkouts through Saleor's GraphQL ``checkoutComplete`` from two threads.
+checkouts through Saleor's GraphQL ``checkoutComplete`` from two threads (the
+processes and the witness: ``tests/race_support.py``).
 
 The SMTP server itself is the judge: when it receives a reminder, it asks the
 database, on a connection of its own, whether the order of that checkout exists
 (is committed). Any "yes" is a reminder delivered after the customer bought.
+
+What keeps a reminder from following its order differs: on Saleor 2.10 the
+``order_created`` hook runs inside the order's transaction; on 3.21 hooks run
+after the commit, and the send guard holds the checkout's row ``FOR UPDATE``, the
+lock checkout completion takes (``host/saleor321/locks.py``). The property is the
+same.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from datetime import timedelta
-from typing import List
+from pathlib import Path
 
 import graphene
 import pytest
 from django.utils import timezone
-from saleor.checkout import calculations
-from saleor.checkout.models import Checkout
-from saleor.checkout.utils import add_variant_to_checkout
-from saleor.order.models import Order
-from saleor.payment.utils import create_payment
-from saleor.shipping.models import ShippingMethod
 
 from saleor_ecrm_plugin.dispatcher import load_context
 from saleor_ecrm_plugin.models import ScheduledSend, SendStatus
@@ -35,7 +38,8 @@ from saleor_ecrm_plugin.programs.abandoned_checkout.program import (
 )
 from tests.celery_support import child_env, stop_process_group, wait_until
 from tests.configuration import configure_plugin
-from tests.factories import make_address, make_product, variant_of
+from tests.factories import make_product
+from tests.orders import CHECKOUT_COMPLETE, checkouts_ready_to_complete
 from tests.race_support import STOREFRONT_PROCESS, OrderWitness, start_process
 from tests.test_abandoned_checkout import PLUGIN_VALUES
 from tests.test_dispatch_race import DISPATCHER_PROCESS
@@ -44,40 +48,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKOUTS = 200
 
-COMPLETE = """mutation Complete($id: ID!) { checkoutComplete(checkoutId: $id) {
-  checkoutErrors { code message } order { id } } }"""
 
+def test_no_reminder_is_delivered_after_its_order_exists(
+    shop, smtp_server, tmp_path: Path
+) -> None:
+    from saleor.order.models import Order
 
-def prepare_checkouts(count: int) -> List[str]:
-    """Checkouts ready for ``checkoutComplete``: lines, addresses, shipping, payment."""
-    product = make_product("Race Shoes", price="50.00", stock=count * 2)
-    variant = variant_of(product)
-    method = ShippingMethod.objects.get()
-    tokens = []
-    for number in range(count):
-        checkout = Checkout.objects.create(
-            email=f"racer{number}@example.com",
-            shipping_address=make_address(),
-            billing_address=make_address(),
-            shipping_method=method,
-        )
-        add_variant_to_checkout(checkout, variant, 1)
-        total = calculations.checkout_total(checkout=checkout, lines=list(checkout))
-        create_payment(
-            gateway="mirumee.payments.dummy",
-            total=total.gross.amount,
-            currency=total.currency,
-            email=checkout.email,
-            payment_token="charged",
-            checkout=checkout,
-        )
-        tokens.append(str(checkout.token))
-    return tokens
-
-
-def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_path):
     configure_plugin(**PLUGIN_VALUES)
-    tokens = prepare_checkouts(CHECKOUTS)
+    product = make_product("Race Shoes", price="50.00", stock=CHECKOUTS * 2)
+    tokens = checkouts_ready_to_complete(
+        product, [f"racer{number}@example.com" for number in range(CHECKOUTS)]
+    )
     program = abandoned_checkout_program()
     settings = load_context().settings
     for token in tokens:
@@ -99,7 +80,9 @@ def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_
         )
     )
     start = tmp_path / "start"
-    env = child_env(smtp_server.port)
+    env = child_env(
+        smtp_server.port, DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"]
+    )
     processes = [
         start_process(
             DISPATCHER_PROCESS,
@@ -114,7 +97,7 @@ def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_
                 str(tmp_path / "ready-s"),
                 str(start),
                 str(tmp_path / "orders"),
-                COMPLETE,
+                CHECKOUT_COMPLETE,
             ],
             env,
             tmp_path / "storefront.log",
@@ -129,10 +112,12 @@ def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_
 
     try:
         ready = [tmp_path / "ready-d", tmp_path / "ready-s"]
-        assert wait_until(lambda: all(p.exists() for p in ready), 60), logs()
+        assert wait_until(lambda: all(p.exists() for p in ready), 90), logs()
         start.touch()
         for process in processes:
-            process.wait(timeout=120)
+            # 3.21's checkoutComplete with the eager tasks of the order takes about
+            # a second on a busy 2-CPU machine: 200 of them from two threads
+            process.wait(timeout=900)
         assert all(p.returncode == 0 for p in processes), logs()
     finally:
         for process in processes:
@@ -142,7 +127,7 @@ def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_
 
     # every checkout became an order
     completed = json.loads((tmp_path / "orders").read_text())
-    assert all(r["checkoutErrors"] == [] for r in completed.values()), completed
+    assert all(r["errors"] == [] for r in completed.values()), completed
     assert Order.objects.filter(checkout_token__in=tokens).count() == CHECKOUTS
 
     # THE property: no reminder reached the mail server once its order existed
@@ -153,23 +138,19 @@ def test_no_reminder_is_delivered_after_its_order_exists(shop, smtp_server, tmp_
         (send.status, send.skip_reason) for send in first.only("status", "skip_reason")
     )
     sent = outcomes[(SendStatus.SENT, "")]
-    assert (
-        sent
-        == witness.checked
-        == len([m for m in smtp_server.messages if "cart" in m.message["Subject"]])
-    )
+    cart_messages = [m for m in smtp_server.messages if "cart" in m.message["Subject"]]
+    assert sent == witness.checked == len(cart_messages)
     # the race really happened: some reminders went before their order, the others
     # were stopped by it (cancelled by order_created, or skipped by the re-check of
     # a reminder already claimed), none is left over
-    assert sent > 0, outcomes
     stopped = sum(
         n
         for (status, reason), n in outcomes.items()
         if status in (SendStatus.SKIPPED, SendStatus.CANCELLED)
         and reason in ("checkout_converted", "checkout_deleted")
     )
+    assert sent > 0 and stopped > 0, outcomes
     assert sent + stopped == CHECKOUTS, outcomes
-    assert stopped > 0, outcomes
-    # later steps were all cancelled by order_created
+    # later steps were all cancelled once the order was placed
     later = ScheduledSend.objects.filter(program=PROGRAM_ID).exclude(step="step1")
     assert set(later.values_list("status", flat=True)) == {SendStatus.CANCELLED}

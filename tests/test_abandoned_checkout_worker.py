@@ -19,7 +19,7 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
 )
 from tests.configuration import configure_plugin
 from tests.factories import make_product
-from tests.storefront import create_checkout, variant_global_id
+from tests.graphql import create_checkout, line
 from tests.test_abandoned_checkout import PLUGIN_VALUES
 
 
@@ -33,11 +33,7 @@ def test_beat_scans_checkouts_and_the_worker_sends_the_reminder(
     lamp = make_product("Camp Lamp", price="15.50")
     # made while reminders are off: only the beat's scan can find this checkout
     configure_plugin(**{**PLUGIN_VALUES, "abandoned_enabled": False})
-    create_checkout(
-        api_client,
-        "hal@example.com",
-        [{"variantId": variant_global_id(lamp), "quantity": 1}],
-    )
+    create_checkout(api_client, "hal@example.com", [line(lamp)])
     configure_plugin(**PLUGIN_VALUES)
 
     def log() -> str:

@@ -20,7 +20,8 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
 )
 from tests.configuration import configure_plugin
 from tests.factories import make_product
-from tests.storefront import complete_checkout, create_checkout, variant_global_id
+from tests.graphql import create_checkout, line
+from tests.orders import complete_checkout
 from tests.test_click_tracking import BROWSER, PLUGIN_VALUES, tracked
 
 
@@ -33,11 +34,7 @@ def test_the_worker_credits_the_order_to_the_clicked_email(
 ):
     lamp = make_product("Camp Lamp", price="15.50")
     configure_plugin(**PLUGIN_VALUES)
-    checkout = create_checkout(
-        api_client,
-        "ida@example.com",
-        [{"variantId": variant_global_id(lamp), "quantity": 1}],
-    )
+    checkout = create_checkout(api_client, "ida@example.com", [line(lamp)])
 
     def log() -> str:
         return "\n--- worker output ---\n" + celery_worker.output()

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from typing import Dict, List, Tuple
 from urllib.parse import urlsplit
 
+import graphene
 import pytest
 from django.core import signing
 from django.test import Client
@@ -38,8 +39,9 @@ from saleor_ecrm_plugin.preferences.models import ConsentEvent, EmailContact
 from saleor_ecrm_plugin.programs.abandoned_checkout.program import PROGRAM_ID
 from tests.configuration import configure_plugin
 from tests.factories import make_category, make_product
+from tests.graphql import create_checkout, line
+from tests.orders import complete_checkout
 from tests.smtp import SmtpServer
-from tests.storefront import complete_checkout, create_checkout, variant_global_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,11 +96,7 @@ def reminder(shop, smtp_server: SmtpServer, api_client) -> Dict[str, object]:
     outdoor = make_category("Outdoor")
     tent = make_product("Trail Tent", category=outdoor, price="120.00")
     configure_plugin(**PLUGIN_VALUES)
-    checkout = create_checkout(
-        api_client,
-        "ada@example.com",
-        [{"variantId": variant_global_id(tent), "quantity": 1}],
-    )
+    checkout = create_checkout(api_client, "ada@example.com", [line(tent)])
     send = ScheduledSend.objects.get(program=PROGRAM_ID, step="step1")
     ScheduledSend.objects.filter(pk=send.pk).update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
@@ -284,11 +282,7 @@ def test_an_open_by_a_privacy_proxy_is_flagged_and_kept_out(
 def test_opens_off_no_pixel_and_nothing_recorded(shop, smtp_server, api_client):
     lamp = make_product("Camp Lamp", price="15.50")
     configure_plugin(**{**PLUGIN_VALUES, "track_opens": False})
-    create_checkout(
-        api_client,
-        "bo@example.com",
-        [{"variantId": variant_global_id(lamp), "quantity": 1}],
-    )
+    create_checkout(api_client, "bo@example.com", [line(lamp)])
     send = ScheduledSend.objects.get(program=PROGRAM_ID, step="step1")
     ScheduledSend.objects.filter(pk=send.pk).update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
@@ -306,19 +300,15 @@ def test_opens_off_no_pixel_and_nothing_recorded(shop, smtp_server, api_client):
 def test_clicks_off_leaves_the_links_alone(shop, smtp_server, api_client):
     lamp = make_product("Camp Lamp", price="15.50")
     configure_plugin(**{**PLUGIN_VALUES, "track_clicks": False})
-    checkout = create_checkout(
-        api_client,
-        "cy@example.com",
-        [{"variantId": variant_global_id(lamp), "quantity": 1}],
-    )
+    checkout = create_checkout(api_client, "cy@example.com", [line(lamp)])
     ScheduledSend.objects.filter(program=PROGRAM_ID, step="step1").update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
     )
     Dispatcher().run()
     [received] = smtp_server.wait_for(1)
     assert "/ecrm/c/" not in received.html and "/ecrm/o/" not in received.html
-    token = checkout["token"] if "token" in checkout else None
-    assert "https://shop.example.com/cart/" in received.text, token
+    token = graphene.Node.from_global_id(checkout)[1]
+    assert f"https://shop.example.com/cart/{token}/" in received.text
 
 
 def test_a_click_then_an_order_within_the_window_credits_that_email(

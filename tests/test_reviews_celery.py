@@ -14,7 +14,7 @@ from tests.celery_support import (  # noqa: F401  (celery_worker, redis_broker_u
 )
 from tests.configuration import configure_plugin
 from tests.factories import make_order, make_product
-from tests.test_reviews import ship
+from tests.orders import ship
 
 
 @pytest.mark.django_db(transaction=True)
@@ -31,7 +31,7 @@ def test_a_real_worker_sends_the_review_request_of_a_shipped_order(
         frequency_cap="",
     )
     order = make_order([make_product("Tent")], email="grace@example.org")
-    ship(order)  # Saleor's create_fulfillments: the plugin's hook plans on commit
+    ship(order)  # Saleor's own fulfilment: the plugin's hook plans on commit
     send = ScheduledSend.objects.get(program="review_request")
 
     def log() -> str:

@@ -140,6 +140,9 @@ class OrderForReview:
     canceled: bool
     #: the order's last payment was refunded in full
     refunded: bool
+    #: the number the customer knows the order by (Saleor 3's ``number``: its id
+    #: is a UUID)
+    number: str
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ def order_for_review(order_id: Any) -> Optional[OrderForReview]:
         last_name=last_name or "",
         canceled=order.status == OrderStatus.CANCELED,
         refunded=last_charge == ChargeStatus.FULLY_REFUNDED,
+        number=str(order.pk),
     )
 
 

@@ -144,6 +144,7 @@ def order_for_review(order_id: Any) -> Optional[OrderForReview]:
         last_name=last_name or "",
         canceled=order.status == OrderStatus.CANCELED,
         refunded=_refunded(order),
+        number=str(order.number),
     )
 
 

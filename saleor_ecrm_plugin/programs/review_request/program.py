@@ -159,7 +159,7 @@ class ReviewRequestProgram(Program):
             template=f"ecrm/review_{send.step}",
             context={
                 "first_name": order.first_name if order else "",
-                "order_number": send.subject_id,
+                "order_number": order.number if order else send.subject_id,
                 "products": products,
             },
         )
