@@ -55,3 +55,69 @@ def test_the_demo_shop_sells_ships_and_forgets_through_saleors_api(shop):
     removed = demo_shop.forget_previous_run(DOMAIN)
     assert removed["orders"] == 1
     assert not Order.objects.filter(pk=order_id).exists()
+
+
+def test_the_demo_history_is_what_the_lifecycle_programs_read(shop):
+    """``demo/history.py``'s backdated orders and editions, planted by the host's
+    demo shop, are found by the host port's lifecycle queries (the ones the
+    replenishment, new-edition, win-back and affinity scans run)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from saleor_ecrm_plugin.host import port as host
+    from saleor_ecrm_plugin.programs.new_edition.options import PREVIOUS_EDITION_KEY
+    from tests.factories import make_category
+
+    tea, cups, books = (make_category(name) for name in ("Tea", "Cups", "Books"))
+    staple = make_product("Demo tea", category=tea, price="12.00", stock=5)
+    make_product("Demo cup", category=cups, price="8.00", stock=5)
+    make_product("Demo book", category=books, price="20.00", stock=5)
+    demo_shop = for_installed_saleor()
+    items = {item.name: item for item in demo_shop.pick_catalogue(12)}
+    now = timezone.now()
+
+    for age in (60, 30):
+        demo_shop.plant_order(
+            f"regular@{DOMAIN}",
+            [(items["Demo tea"].variant, 2)],
+            now - timedelta(days=age),
+        )
+    placed = host.orders_placed_between(now - timedelta(days=61), now)
+    assert [email for _id, email, _created in placed] == [f"regular@{DOMAIN}"] * 2
+    assert [
+        (i.product_id, i.days_per_unit) for i in host.repeat_purchase_intervals(1)
+    ] == [(staple.pk, 15.0)]
+
+    old, new = demo_shop.add_editions(
+        items["Demo tea"],
+        [("demo-guide-2025", "Guide 2025"), ("demo-guide-2026", "Guide 2026")],
+        PREVIOUS_EDITION_KEY,
+    )
+    demo_shop.plant_order(
+        f"reader@{DOMAIN}", [(old.variant, 1)], now - timedelta(days=300)
+    )
+    assert host.edition_chains(PREVIOUS_EDITION_KEY) == []  # 2026: not on sale yet
+    demo_shop.publish(new)
+    [chain] = host.edition_chains(PREVIOUS_EDITION_KEY)
+    assert host.edition_buyers(chain.product_id, chain.earlier_product_ids, "", 10) == [
+        f"reader@{DOMAIN}"
+    ]
+    # a re-run updates the editions in place (the 2026 one unpublished again)
+    again = demo_shop.add_editions(
+        items["Demo tea"],
+        [("demo-guide-2025", "Guide 2025"), ("demo-guide-2026", "Guide 2026")],
+        PREVIOUS_EDITION_KEY,
+    )
+    assert [item.variant for item in again] == [old.variant, new.variant]
+    assert host.edition_chains(PREVIOUS_EDITION_KEY) == []
+
+    # affinity: two products of two categories other than the staple's (the
+    # guides are in the staple's), first category first
+    assert demo_shop.two_other_categories(items["Demo tea"]) == (
+        items["Demo cup"].variant,
+        items["Demo book"].variant,
+    )
+
+    assert demo_shop.forget_previous_run(DOMAIN)["orders"] == 3
+    assert host.orders_placed_between(now - timedelta(days=400), now) == []

@@ -16,18 +16,20 @@ removed by the next run with the other demo customers):
   one email (with a voucher), half of them buy it.
 
 Every simulated hour :meth:`ShopHistory.tick` runs the lifecycle programs' scans, as
-beat would. Orders of the past are written with Saleor's models (no hook runs for
+beat would. Orders of the past are written with Saleor's models by the host's
+:class:`~.hosts.DemoShop` (``plant_order``, ``add_editions``...: no hook runs for
 them, as for orders placed before the plugin was installed); orders during the
-fortnight go through Saleor's GraphQL API like the other shoppers'.
+fortnight go through Saleor's GraphQL API like the other shoppers'. Nothing here
+imports Saleor: the same history on 2.10 and 3.21.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from ..programs.new_edition.options import PREVIOUS_EDITION_KEY
 from .hosts import CatalogueItem
 
 if TYPE_CHECKING:
@@ -72,77 +74,37 @@ class ShopHistory:
     def plant(self, start: datetime) -> None:
         """Write the backdated orders and the guides; agenda the fortnight's part."""
         DOMAIN, Shopper = self.domain, self.shopper  # noqa: N806
+        shop = self.story.shop_host
         self.staple = self.story.catalogue[2]
-        variant = _variant(self.staple.variant)
+        staple = [(self.staple.variant, 1)]
         for number in range(6):
             email = f"hist-regular{number}@{DOMAIN}"
             for age in (200, 170):
-                _past_order(email, [(variant, 1)], start - timedelta(days=age))
+                shop.plant_order(email, staple, start - timedelta(days=age))
         for number in range(6):
             email = f"hist-due{number}@{DOMAIN}"
-            _past_order(
-                email, [(variant, 1)], start - timedelta(days=21 - 2.4 * number)
-            )
+            shop.plant_order(email, staple, start - timedelta(days=21 - 2.4 * number))
         # the last one buys on schedule, before the reminder is due (day 10.5)
         steady = Shopper(0, "Sam", "Steady", "buys", email=f"hist-due5@{DOMAIN}")
         self.story.agenda[(10, 9)].append(lambda: self._buy(steady, self.staple))
 
-        old_guide, new_guide = self._guides()
+        old_guide, new_guide = shop.add_editions(
+            self.staple,
+            [
+                (slug, f"Yearly guide {year}")
+                for year, slug in zip((2025, 2026), GUIDES)
+            ],
+            PREVIOUS_EDITION_KEY,
+        )
         for number in range(8):
-            _past_order(
+            shop.plant_order(
                 f"hist-reader{number}@{DOMAIN}",
-                [(old_guide, 1)],
+                [(old_guide.variant, 1)],
                 start - timedelta(days=300 + number),
             )
-        self.new_guide = CatalogueItem(
-            name=new_guide.product.name,
-            variant=_global_id(new_guide),
-            warehouses=self.staple.warehouses,
-        )
-        self.story.agenda[(4, 10)].append(lambda: _publish(new_guide.product_id))
+        self.new_guide = new_guide
+        self.story.agenda[(4, 10)].append(lambda: shop.publish(new_guide))
         plant_win_back_and_affinity(self, start)
-
-    def _guides(self) -> List[Any]:
-        """The 2025 guide (published) and the 2026 one (not yet), stocked where the
-        staple product is."""
-        import graphene
-        from saleor.product.models import Product, ProductType, ProductVariant
-        from saleor.warehouse.models import Stock
-
-        staple = _variant(self.staple.variant)
-        # the warehouse serving the customers' countries (the story's first)
-        warehouse_id = graphene.Node.from_global_id(self.staple.warehouses[0])[1]
-        product_type, _ = ProductType.objects.get_or_create(
-            slug="ecrm-demo-guides",
-            defaults={"name": "Guides", "has_variants": False},
-        )
-        variants = []
-        for year, slug in zip((2025, 2026), GUIDES):
-            product, _ = Product.objects.update_or_create(
-                slug=slug,
-                defaults={
-                    "name": f"Yearly guide {year}",
-                    "product_type": product_type,
-                    "category": staple.product.category,
-                    "price_amount": Decimal("25.00"),
-                    "minimal_variant_price_amount": Decimal("25.00"),
-                    "currency": staple.product.currency,
-                    "is_published": year == 2025,
-                },
-            )
-            if year == 2026:
-                product.store_value_in_metadata({"ecrm.previous_edition": GUIDES[0]})
-                product.save(update_fields=["metadata"])
-            variant, _ = ProductVariant.objects.get_or_create(
-                product=product, defaults={"sku": slug, "track_inventory": True}
-            )
-            Stock.objects.update_or_create(
-                product_variant=variant,
-                warehouse_id=warehouse_id,
-                defaults={"quantity": 100},
-            )
-            variants.append(variant)
-        return variants
 
     # --- every simulated hour -----------------------------------------------------
 
@@ -178,54 +140,6 @@ class ShopHistory:
         self.story.complete_checkout(shopper)
 
 
-def _variant(global_id: str) -> Any:
-    import graphene
-    from saleor.product.models import ProductVariant
-
-    return ProductVariant.objects.select_related("product").get(
-        pk=graphene.Node.from_global_id(global_id)[1]
-    )
-
-
-def _global_id(variant: Any) -> str:
-    import graphene
-
-    return graphene.Node.to_global_id("ProductVariant", variant.pk)
-
-
-def _publish(product_id: int) -> None:
-    from saleor.product.models import Product
-
-    Product.objects.filter(pk=product_id).update(is_published=True)
-
-
-def _past_order(email: str, lines: List[Any], created: datetime) -> None:
-    """A fulfilled order placed at ``created`` (Saleor's models, no hook)."""
-    from prices import Money, TaxedMoney
-    from saleor.order.models import Order, OrderLine
-
-    currency = lines[0][0].product.currency
-    total = Money(Decimal("0"), currency)
-    order = Order.objects.create(
-        user_email=email, status="fulfilled", currency=currency, created=created
-    )
-    for variant, quantity in lines:
-        unit = Money(variant.product.minimal_variant_price_amount, currency)
-        OrderLine.objects.create(
-            order=order,
-            variant=variant,
-            product_name=variant.product.name,
-            product_sku=variant.sku,
-            is_shipping_required=True,
-            quantity=quantity,
-            quantity_fulfilled=quantity,
-            unit_price=TaxedMoney(unit, unit),
-        )
-        total += unit * quantity
-    order.total = TaxedMoney(total, total)
-    order.save(update_fields=["total_net_amount", "total_gross_amount"])
-
-
 # --- win-back (with VIP care) and affinity ------------------------------------
 # Planted by ShopHistory.plant before the fortnight, with the other past
 # customers:
@@ -244,67 +158,40 @@ WIN_BACK_AND_AFFINITY = ("win_back", "affinity")
 
 def plant_win_back_and_affinity(history: ShopHistory, start: datetime) -> None:
     domain = history.domain
-    staple = _variant(history.staple.variant)
+    shop = history.story.shop_host
+    staple = history.staple.variant
     for number in range(8):
-        _past_order(
+        shop.plant_order(
             f"hist-gone{number}@{domain}",
             [(staple, 1)],
             start - timedelta(days=89 - 1.4 * number),
         )
     for number, day in enumerate((2, 5)):
         for order in range(6):
-            _past_order(
+            shop.plant_order(
                 f"hist-vip{number}@{domain}",
                 [(staple, 4)],
                 start - timedelta(days=90 - day + 25 * order),
             )
-    pair = _two_categories(history, exclude=staple.product.category_id)
+    pair = shop.two_other_categories(history.staple)
     if pair is None:
         print("demo: no two products in other categories: no affinity story")
         return
-    (_item_a, variant_a), (item_b, variant_b) = pair
+    variant_a, variant_b = pair
     for number in range(12):
         email = f"hist-gardener{number}@{domain}"
-        _past_order(email, [(variant_a, 1)], start - timedelta(days=200))
-        _past_order(email, [(variant_b, 1)], start - timedelta(days=170))
+        shop.plant_order(email, [(variant_a, 1)], start - timedelta(days=200))
+        shop.plant_order(email, [(variant_b, 1)], start - timedelta(days=170))
     for number in range(6):
-        _past_order(
+        shop.plant_order(
             f"hist-new{number}@{domain}",
             [(variant_a, 1)],
             start - timedelta(days=20 - 2 * number),
         )
-    history.affinity_item = item_b
-
-
-def _two_categories(
-    history: ShopHistory, exclude: Optional[int]
-) -> Optional[Tuple[Tuple[Optional[CatalogueItem], Any], Tuple[Any, Any]]]:
-    """Variants of two published products of two categories other than
-    ``exclude`` (the staple's, which other past customers buy), each with its
-    catalogue item when the demo's shoppers can buy it (else None)."""
-    from saleor.product.models import ProductVariant
-
-    by_variant = {_variant(item.variant).pk: item for item in history.story.catalogue}
-    variants = (
-        ProductVariant.objects.filter(
-            product__is_published=True, product__category__isnull=False
-        )
-        .exclude(product__category_id=exclude)
-        .select_related("product")
-        .order_by("product__category_id", "pk")
+    # what the affinity emails suggest, when the demo's shoppers can buy it
+    history.affinity_item = next(
+        (item for item in history.story.catalogue if item.variant == variant_b), None
     )
-    first: Optional[Any] = None
-    for variant in variants:
-        if variant.product.minimal_variant_price_amount is None:
-            continue
-        if first is None:
-            first = variant
-        elif variant.product.category_id != first.product.category_id:
-            return (
-                (by_variant.get(first.pk), first),
-                (by_variant.get(variant.pk), variant),
-            )
-    return None
 
 
 def win_back_or_affinity_reaction(

@@ -229,10 +229,14 @@ def _run_story(
     env: Dict[str, Any],
     shop: DemoShop,
 ) -> bool:
+    import warnings
+
     import django
 
+    # Saleor 3.21's JWT module imports authlib.jose, deprecated since authlib 1.6:
+    # Saleor's to update, nothing a merchant trying the demo can act on
+    warnings.filterwarnings("ignore", message="authlib.jose module is deprecated")
     django.setup()
-    import warnings
 
     from django.conf import settings
     from django.db import connection

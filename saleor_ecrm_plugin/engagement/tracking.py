@@ -297,12 +297,17 @@ def track_message(
     html_body = getattr(message, "content_subtype", "plain") == "html"
     if not html_body:
         number_text(message.body, table)
-    for index, (content, mimetype) in enumerate(alternatives):
+    for index, part in enumerate(alternatives):
+        content, mimetype = part
         if mimetype == "text/html":
-            alternatives[index] = (
+            rewritten = (
                 rewrite_html(str(content), table, honeypot_target, pixel),
                 mimetype,
             )
+            # the part's own type: Django 5.2 (Saleor 3.21) keeps EmailAlternative
+            # named tuples and reads ``.content``; Django 3.0 plain tuples
+            make = getattr(type(part), "_make", None)
+            alternatives[index] = make(rewritten) if make is not None else rewritten
     if html_body:
         message.body = rewrite_html(message.body, table, honeypot_target, pixel)
     else:

@@ -3,11 +3,15 @@ and which variant each email carried."""
 
 from __future__ import annotations
 
-from django.contrib.postgres.fields import JSONField
 from django.db import models
 from django.utils import timezone
 
 from .levels import LEVELS
+
+try:  # Django >= 3.1 (Saleor 3.x): PostgreSQL's is a system-check error in Django 4+
+    from django.db.models import JSONField  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Django 3.0 (Saleor 2.10)
+    from django.contrib.postgres.fields import JSONField
 
 
 class ContactEngagement(models.Model):

@@ -17,8 +17,9 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     from ..shop_api import GraphQLClient
@@ -75,8 +76,8 @@ class DemoShop(ABC):
     ecrm_graphql_path: str = "/graphql/"
     #: a first query to try on ``/graphql/``, printed at the end
     sample_query: str = ""
-    #: whether ``demo/history.py`` can plant its months of backdated orders here
-    #: (written with Saleor 2.10's models: not yet on 3.21)
+    #: whether ``demo/history.py`` plants its months of backdated orders here
+    #: (the :meth:`plant_order` family below); False: a fortnight without them
     plants_history: bool = True
 
     def prepare_database(self, url: str, console: Any) -> None:
@@ -149,6 +150,40 @@ class DemoShop(ABC):
     def fulfil(self, staff: GraphQLClient, order_id: str) -> bool:
         """Ship every allocated line of the order with ``orderFulfill``
         (customer notified); False when nothing was allocated."""
+
+    # --- the backdated history (demo/history.py) ------------------------------------
+    # Orders of the past are written with Saleor's models: no hook runs for them, as
+    # for orders placed before the plugin was installed.
+
+    @abstractmethod
+    def plant_order(
+        self, email: str, lines: Sequence[Tuple[str, int]], created: datetime
+    ) -> None:
+        """A fulfilled guest order of ``email`` placed at ``created``, one line per
+        (variant GraphQL id, quantity), at the variant's price in the demo's
+        channel."""
+
+    @abstractmethod
+    def add_editions(
+        self,
+        beside: CatalogueItem,
+        editions: Sequence[Tuple[str, str]],
+        metadata_key: str,
+    ) -> List[CatalogueItem]:
+        """Products of one edition series, ``(slug, name)`` oldest first, priced
+        25.00, 100 units each in ``beside``'s first warehouse and its category;
+        each names the previous one's slug in its metadata ``metadata_key``. The
+        oldest is on sale, the others unpublished until :meth:`publish`. Re-runs
+        update them in place."""
+
+    @abstractmethod
+    def publish(self, item: CatalogueItem) -> None:
+        """Put the item's product on sale now (as the dashboard's publish)."""
+
+    @abstractmethod
+    def two_other_categories(self, exclude: CatalogueItem) -> Optional[Tuple[str, str]]:
+        """Variant GraphQL ids of two products on sale (priced) in two categories
+        other than ``exclude``'s, first category first; None when there are none."""
 
     @abstractmethod
     def forget_previous_run(self, email_domain: str) -> Dict[str, int]:

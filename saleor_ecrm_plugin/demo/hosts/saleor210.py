@@ -6,8 +6,10 @@ import contextlib
 import io
 import logging
 import os
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..shop_api import GraphQLClient
 from . import ADDRESS, CatalogueItem, DemoShop, StartedCheckout
@@ -378,6 +380,120 @@ class DemoShopImpl(DemoShop):
         )
         return True
 
+    # --- the backdated history --------------------------------------------------------
+
+    def plant_order(
+        self, email: str, lines: Sequence[Tuple[str, int]], created: datetime
+    ) -> None:
+        from prices import Money, TaxedMoney
+        from saleor.order.models import Order, OrderLine
+
+        variants = [(_variant(variant), quantity) for variant, quantity in lines]
+        currency = variants[0][0].product.currency
+        total = Money(Decimal("0"), currency)
+        order = Order.objects.create(
+            user_email=email, status="fulfilled", currency=currency, created=created
+        )
+        for variant, quantity in variants:
+            unit = Money(variant.product.minimal_variant_price_amount, currency)
+            OrderLine.objects.create(
+                order=order,
+                variant=variant,
+                product_name=variant.product.name,
+                product_sku=variant.sku,
+                is_shipping_required=True,
+                quantity=quantity,
+                quantity_fulfilled=quantity,
+                unit_price=TaxedMoney(unit, unit),
+            )
+            total += unit * quantity
+        order.total = TaxedMoney(total, total)
+        order.save(update_fields=["total_net_amount", "total_gross_amount"])
+
+    def add_editions(
+        self,
+        beside: CatalogueItem,
+        editions: Sequence[Tuple[str, str]],
+        metadata_key: str,
+    ) -> List[CatalogueItem]:
+        import graphene
+        from saleor.product.models import Product, ProductType, ProductVariant
+        from saleor.warehouse.models import Stock
+
+        staple = _variant(beside.variant)
+        warehouse_id = graphene.Node.from_global_id(beside.warehouses[0])[1]
+        product_type, _ = ProductType.objects.get_or_create(
+            slug="ecrm-demo-guides",
+            defaults={"name": "Guides", "has_variants": False},
+        )
+        items: List[CatalogueItem] = []
+        previous = ""
+        for number, (slug, name) in enumerate(editions):
+            product, _ = Product.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "product_type": product_type,
+                    "category": staple.product.category,
+                    "price_amount": Decimal("25.00"),
+                    "minimal_variant_price_amount": Decimal("25.00"),
+                    "currency": staple.product.currency,
+                    "is_published": number == 0,
+                },
+            )
+            if previous:
+                product.store_value_in_metadata({metadata_key: previous})
+                product.save(update_fields=["metadata"])
+            previous = slug
+            variant, _ = ProductVariant.objects.get_or_create(
+                product=product, defaults={"sku": slug, "track_inventory": True}
+            )
+            Stock.objects.update_or_create(
+                product_variant=variant,
+                warehouse_id=warehouse_id,
+                defaults={"quantity": 100},
+            )
+            items.append(
+                CatalogueItem(
+                    name=name,
+                    variant=graphene.Node.to_global_id("ProductVariant", variant.pk),
+                    warehouses=beside.warehouses,
+                )
+            )
+        return items
+
+    def publish(self, item: CatalogueItem) -> None:
+        from saleor.product.models import Product
+
+        Product.objects.filter(pk=_variant(item.variant).product_id).update(
+            is_published=True
+        )
+
+    def two_other_categories(self, exclude: CatalogueItem) -> Optional[Tuple[str, str]]:
+        import graphene
+        from saleor.product.models import ProductVariant
+
+        variants = (
+            ProductVariant.objects.filter(
+                product__is_published=True, product__category__isnull=False
+            )
+            .exclude(product__category_id=_variant(exclude.variant).product.category_id)
+            .select_related("product")
+            .order_by("product__category_id", "pk")
+        )
+        first: Optional[Any] = None
+        for variant in variants:
+            if variant.product.minimal_variant_price_amount is None:
+                continue
+            if first is None:
+                first = variant
+            elif variant.product.category_id != first.product.category_id:
+                return (
+                    graphene.Node.to_global_id("ProductVariant", first.pk),
+                    graphene.Node.to_global_id("ProductVariant", variant.pk),
+                )
+        return None
+
     def forget_previous_run(self, email_domain: str) -> Dict[str, int]:
         from saleor.account.models import User
         from saleor.checkout.models import Checkout
@@ -409,3 +525,13 @@ class DemoShopImpl(DemoShop):
             what: queryset.delete()[1].get(label, 0)
             for what, (label, queryset) in removed.items()
         }
+
+
+def _variant(global_id: str) -> Any:
+    """The variant (with its product) of a GraphQL id."""
+    import graphene
+    from saleor.product.models import ProductVariant
+
+    return ProductVariant.objects.select_related("product").get(
+        pk=graphene.Node.from_global_id(global_id)[1]
+    )

@@ -12,8 +12,10 @@ import functools
 import os
 import subprocess
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..embedded_db import DemoSetupError
 from ..shop_api import GraphQLClient
@@ -108,8 +110,6 @@ query Plugin($id: ID!) {
 class DemoShopImpl(DemoShop):
     #: Saleor's settings plus the plugin, as the 3.21 test suite's
     settings_module = "saleor_ecrm_plugin.host.saleor321.settings"
-    # the backdated history (lifecycle programs) is planted with 2.10 models only
-    plants_history = False
     sample_query = (
         '{ shop { name } products(first: 3, channel: "default-channel") '
         "{ edges { node { name } } } }"
@@ -452,6 +452,207 @@ class DemoShopImpl(DemoShop):
         )
         return True
 
+    # --- the backdated history --------------------------------------------------------
+
+    def plant_order(
+        self, email: str, lines: Sequence[Tuple[str, int]], created: datetime
+    ) -> None:
+        """An order of the demo channel as ``checkoutComplete`` leaves one once
+        shipped (Saleor's ``number`` from its sequence, ``created_at`` backdated),
+        prices from the variants' channel listings; no address, payment or
+        fulfillment rows (nothing the lifecycle programs read)."""
+        from prices import Money, TaxedMoney
+        from saleor.channel.models import Channel
+        from saleor.order.models import Order, OrderLine
+        from saleor.product.models import ProductVariantChannelListing
+
+        channel = Channel.objects.get(slug=_channel())
+        currency = channel.currency_code
+        zero = Money(Decimal("0"), currency)
+        order = Order.objects.create(
+            user_email=email,
+            status="fulfilled",
+            channel=channel,
+            currency=currency,
+            origin="checkout",
+            created_at=created,
+            shipping_price=TaxedMoney(zero, zero),
+            base_shipping_price=zero,
+            undiscounted_base_shipping_price=zero,
+            should_refresh_prices=False,
+            language_code="en",
+        )
+        total = zero
+        for global_id, quantity in lines:
+            variant = _variant(global_id)
+            price = ProductVariantChannelListing.objects.get(
+                variant=variant, channel=channel
+            ).price_amount
+            unit = Money(price, currency)
+            taxed = TaxedMoney(unit, unit)
+            OrderLine.objects.create(
+                order=order,
+                variant=variant,
+                product_name=variant.product.name,
+                variant_name=variant.name,
+                product_sku=variant.sku,
+                product_variant_id=variant.get_global_id(),
+                is_shipping_required=True,
+                is_gift_card=False,
+                quantity=quantity,
+                quantity_fulfilled=quantity,
+                currency=currency,
+                unit_price=taxed,
+                total_price=taxed * quantity,
+                undiscounted_unit_price=taxed,
+                undiscounted_total_price=taxed * quantity,
+                base_unit_price=unit,
+                undiscounted_base_unit_price=unit,
+                tax_rate=Decimal("0"),
+            )
+            total += unit * quantity
+        order.total = TaxedMoney(total, total)
+        order.undiscounted_total = TaxedMoney(total, total)
+        order.subtotal = TaxedMoney(total, total)
+        order.lines_count = len(lines)
+        order.save(
+            update_fields=[
+                "total_net_amount",
+                "total_gross_amount",
+                "undiscounted_total_net_amount",
+                "undiscounted_total_gross_amount",
+                "subtotal_net_amount",
+                "subtotal_gross_amount",
+                "lines_count",
+            ]
+        )
+
+    def add_editions(
+        self,
+        beside: CatalogueItem,
+        editions: Sequence[Tuple[str, str]],
+        metadata_key: str,
+    ) -> List[CatalogueItem]:
+        """Listed in the demo channel (3.21 keeps publication, availability and
+        prices per channel): the oldest published, the others listed unpublished."""
+        import graphene
+        from django.utils import timezone
+        from saleor.channel.models import Channel
+        from saleor.product.models import (
+            Product,
+            ProductChannelListing,
+            ProductType,
+            ProductVariant,
+            ProductVariantChannelListing,
+        )
+        from saleor.warehouse.models import Stock
+
+        channel = Channel.objects.get(slug=_channel())
+        staple = _variant(beside.variant)
+        warehouse_id = graphene.Node.from_global_id(beside.warehouses[0])[1]
+        product_type, _ = ProductType.objects.get_or_create(
+            slug="ecrm-demo-guides",
+            defaults={
+                "name": "Guides",
+                "kind": "normal",
+                "has_variants": False,
+                "is_shipping_required": True,
+            },
+        )
+        price = Decimal("25.00")
+        now = timezone.now()
+        items: List[CatalogueItem] = []
+        previous = ""
+        for number, (slug, name) in enumerate(editions):
+            product, _ = Product.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "product_type": product_type,
+                    "category": staple.product.category,
+                },
+            )
+            if previous:
+                product.store_value_in_metadata({metadata_key: previous})
+                product.save(update_fields=["metadata"])
+            previous = slug
+            ProductChannelListing.objects.update_or_create(
+                product=product,
+                channel=channel,
+                defaults={
+                    "currency": channel.currency_code,
+                    "is_published": number == 0,
+                    "published_at": now if number == 0 else None,
+                    "visible_in_listings": True,
+                    "available_for_purchase_at": now,
+                    "discounted_price_amount": price,
+                },
+            )
+            variant, _ = ProductVariant.objects.get_or_create(
+                product=product, defaults={"sku": slug, "track_inventory": True}
+            )
+            ProductVariantChannelListing.objects.update_or_create(
+                variant=variant,
+                channel=channel,
+                defaults={
+                    "currency": channel.currency_code,
+                    "price_amount": price,
+                    "discounted_price_amount": price,
+                },
+            )
+            if product.default_variant_id != variant.pk:
+                product.default_variant = variant
+                product.save(update_fields=["default_variant"])
+            Stock.objects.update_or_create(
+                product_variant=variant,
+                warehouse_id=warehouse_id,
+                defaults={"quantity": 100},
+            )
+            items.append(
+                CatalogueItem(
+                    name=name,
+                    variant=graphene.Node.to_global_id("ProductVariant", variant.pk),
+                    warehouses=beside.warehouses,
+                )
+            )
+        return items
+
+    def publish(self, item: CatalogueItem) -> None:
+        from django.utils import timezone
+        from saleor.product.models import ProductChannelListing
+
+        ProductChannelListing.objects.filter(
+            product_id=_variant(item.variant).product_id, channel__slug=_channel()
+        ).update(is_published=True, published_at=timezone.now())
+
+    def two_other_categories(self, exclude: CatalogueItem) -> Optional[Tuple[str, str]]:
+        import graphene
+        from saleor.product.models import ProductVariant
+
+        variants = (
+            ProductVariant.objects.filter(
+                product__category__isnull=False,
+                product__channel_listings__channel__slug=_channel(),
+                product__channel_listings__is_published=True,
+                channel_listings__channel__slug=_channel(),
+                channel_listings__price_amount__isnull=False,
+            )
+            .exclude(product__category_id=_variant(exclude.variant).product.category_id)
+            .select_related("product")
+            .distinct()
+            .order_by("product__category_id", "pk")
+        )
+        first: Optional[Any] = None
+        for variant in variants:
+            if first is None:
+                first = variant
+            elif variant.product.category_id != first.product.category_id:
+                return (
+                    graphene.Node.to_global_id("ProductVariant", first.pk),
+                    graphene.Node.to_global_id("ProductVariant", variant.pk),
+                )
+        return None
+
     def forget_previous_run(self, email_domain: str) -> Dict[str, int]:
         from django.db.models import Q
         from saleor.account.models import User
@@ -506,6 +707,16 @@ def _release_allocations(orders: Any) -> None:
         Stock.objects.filter(pk=row["stock_id"]).update(
             quantity_allocated=F("quantity_allocated") - row["total"]
         )
+
+
+def _variant(global_id: str) -> Any:
+    """The variant (with its product) of a GraphQL id."""
+    import graphene
+    from saleor.product.models import ProductVariant
+
+    return ProductVariant.objects.select_related("product").get(
+        pk=graphene.Node.from_global_id(global_id)[1]
+    )
 
 
 def _language_enum(language: str) -> str:
