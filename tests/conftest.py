@@ -50,8 +50,6 @@ NOT_YET_ON_SALEOR3 = {
     "test_click_tracking.py": "converted, but on 3.21 the tracked reminder is"
     " retried instead of sent (delivery error not diagnosed yet)",
     "test_click_attribution_worker.py": "needs test_click_tracking's reminder on 3.21",
-    "test_abandoned_checkout_race.py": "one module for both hosts now; not run on"
-    " 3.21 yet",
     "test_abandoned_checkout_worker.py": "converted; not run on 3.21 yet",
     "test_reviews_celery.py": "converted; not run on 3.21 yet",
 }
