@@ -111,7 +111,13 @@ def setup() -> None:
     # Saleor's migrations make an empty default channel: the catalogue is the sign
     if not ProductVariantChannelListing.objects.filter(channel__slug=CHANNEL).exists():
         print("loading Saleor's demo catalogue (first run only)...", flush=True)
-        call_command("populatedb", withoutimages=True, verbosity=0)
+        from django.conf import settings
+
+        plugins = settings.PLUGINS
+        try:
+            call_command("populatedb", withoutimages=True, verbosity=0)
+        finally:  # populatedb leaves PLUGINS set to the dummy gateway alone
+            settings.PLUGINS = plugins
 
 
 def pick_variants() -> List[str]:
