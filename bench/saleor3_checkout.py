@@ -469,6 +469,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f" {sys.version.split()[0]}, {os.cpu_count()} CPUs, database"
         f" {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}"
     )
+    enable_plugin()
     print(describe_plugins())
     print(f"load average at start: {load()}", flush=True)
     modes = ("off", "on", "inactive") if args.inactive else ("off", "on")
