@@ -411,7 +411,7 @@ def report(samples: Samples, counts: Dict[str, Timings], rounds: int) -> None:
         print(f"\nplugin {mode} vs off")
         print(
             f"{'mutation':<22}{'off ms':>9}{f'{mode} ms':>12}{'ratio':>8}"
-            f"{'(of medians)':>14}{'hooks ms':>10}  target"
+            f"{'(of medians)':>14}{'hooks ms':>10}{'hooks/off':>11}  target"
         )
         for name in TIMED:
             off = samples.seconds["off"][name]
@@ -424,6 +424,7 @@ def report(samples: Samples, counts: Dict[str, Timings], rounds: int) -> None:
             print(
                 f"{name:<22}{median(off) * 1000:>9.1f}{median(on) * 1000:>12.1f}"
                 f"{ratio:>8.3f}{median(on) / median(off):>14.3f}{hooks:>10.2f}"
+                f"{hooks / (median(off) * 1000):>11.2%}"
                 f"  {target}"
             )
     print(
