@@ -3,29 +3,44 @@
 
 Run from the repository root with the Python 3.12 venv of ``make test-saleor3``::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecrm_bench_s3 \\
-    .venv312/bin/python bench/saleor3_checkout.py          # make bench-saleor3
+    SALEOR3_TEMPLATE_DB=saleor321_tpl CELERY_BROKER_URL=redis://127.0.0.1:6379/2 \\
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecrm_bench_s3 \\
+    make bench-saleor3                 # about 3 minutes with the data prepared
 
 One storefront journey through Saleor's own ``/graphql/`` (Django's test client:
-the whole middleware stack, Saleor's view, its plugin manager): ``checkoutCreate``
-(channel, email, a line, addresses), ``checkoutLinesAdd``, ``checkoutLinesUpdate``,
-then, untimed, the delivery method and a payment with Saleor's dummy gateway, and
-``checkoutComplete``. Each round plays the journey twice, plugin on and plugin off,
-in alternating order (on-off, off-on, ...), so both see the same database and the
-same machine load; "off" is the plugin absent from ``PLUGINS`` (Saleor builds its
-plugin manager from that list on every request), "on" is the plugin installed and
-active with the abandoned-checkout program enabled. Saleor runs the plugin's hooks
-after its commit, inside the request: they are in the timings. Celery tasks go to a
-Redis broker (``CELERY_BROKER_URL``, default Redis db 2, emptied at the end), as in
-production: enqueueing is timed, the tasks' work is not.
+the whole middleware stack, Saleor's view, its plugin manager with every plugin of
+``settings.PLUGINS``): ``checkoutCreate`` (channel, email, a line, addresses),
+``checkoutLinesAdd`` (two variants), ``checkoutLinesUpdate``,
+``checkoutLinesDelete``, then, untimed, the delivery method and a payment with
+Saleor's dummy gateway, and ``checkoutComplete``. Every line mutation asks for the
+checkout's lines, shipping methods and total, as a storefront's cart page does.
 
-It prints the median time of each mutation with the plugin on and off and their
-ratio (the target: at most 1.03 for the line mutations and ``checkoutComplete``).
-The database (default ``ecrm_bench_s3``) is cloned from ``SALEOR3_TEMPLATE_DB``
-(default ``ecrm_saleor3_tpl``, which ``make test-saleor3`` migrates once; Saleor's
-migrations only) when missing, then gets
-the plugin's migrations and Saleor's demo catalogue (``populatedb
---withoutimages``, about 30 s the first time).
+Each round plays the journey once per mode, in an order that rotates from round to
+round (on-off, off-on, ...), so all modes see the same database and the same
+machine load:
+
+* ``off``: the plugin absent from ``PLUGINS`` (Saleor builds its plugin manager
+  from that list for every request): Saleor as if the plugin were not installed;
+* ``on``: the plugin in ``PLUGINS``, active, its abandoned-checkout program on;
+* ``inactive`` (``--inactive``): in ``PLUGINS`` but switched off in the dashboard.
+
+Saleor runs the plugin's hooks after its commit, inside the request: they are in
+the timings. Celery tasks go to the Redis broker of ``CELERY_BROKER_URL`` (default
+Redis db 2, emptied at the end), as in production: publishing is timed, the
+tasks' work is not (no worker runs).
+
+It prints, per mutation, the median time of each mode, the median of the rounds'
+own ratios on/off (the verdict: at most 1.03 for the line mutations and
+``checkoutComplete``; a round's modes run back to back, so the machine's drift
+cancels out) and the ratio of the medians beside it; the time spent inside the
+plugin's hooks (measured in the same requests); SQL queries and Celery messages
+per mutation (one untimed journey per mode, before the rounds). Load averages are
+printed at the start, during and at the end: compare ratios, not milliseconds.
+
+The database (``DATABASE_URL``, default ``ecrm_bench_s3``) is cloned from
+``SALEOR3_TEMPLATE_DB`` (default ``ecrm_saleor3_tpl``; Saleor's migrations only)
+when missing, then gets the plugin's migrations and Saleor's demo catalogue
+(``populatedb --withoutimages``, about 30 s the first time).
 """
 
 from __future__ import annotations
@@ -36,8 +51,9 @@ import statistics
 import sys
 import time
 import uuid
+from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -50,10 +66,30 @@ TIMED = (
     "checkoutCreate",
     "checkoutLinesAdd",
     "checkoutLinesUpdate",
+    "checkoutLinesDelete",
     "checkoutComplete",
 )
-TARGETED = ("checkoutLinesAdd", "checkoutLinesUpdate", "checkoutComplete")
+TARGETED = (
+    "checkoutLinesAdd",
+    "checkoutLinesUpdate",
+    "checkoutLinesDelete",
+    "checkoutComplete",
+)
+TARGET = 1.03
 CHANNEL = "default-channel"
+PLUGIN_PATH = "saleor_ecrm_plugin.plugin.EcrmPlugin"
+OUR_TASKS = "saleor_ecrm_plugin."
+
+#: the cart page's view of the checkout after a line mutation
+CART = """checkout { id lines { id variant { id } quantity }
+  shippingMethods { id } totalPrice { gross { amount } } }
+  errors { field code message }"""
+LINES_ADD = f"""mutation Add($id: ID!, $lines: [CheckoutLineInput!]!) {{
+  checkoutLinesAdd(id: $id, lines: $lines) {{ {CART} }} }}"""
+LINES_UPDATE = f"""mutation Update($id: ID!, $lines: [CheckoutLineUpdateInput!]!) {{
+  checkoutLinesUpdate(id: $id, lines: $lines) {{ {CART} }} }}"""
+LINES_DELETE = f"""mutation Delete($id: ID!, $lineIds: [ID!]!) {{
+  checkoutLinesDelete(id: $id, linesIds: $lineIds) {{ {CART} }} }}"""
 
 
 def setup() -> None:
@@ -75,11 +111,17 @@ def setup() -> None:
     # Saleor's migrations make an empty default channel: the catalogue is the sign
     if not ProductVariantChannelListing.objects.filter(channel__slug=CHANNEL).exists():
         print("loading Saleor's demo catalogue (first run only)...", flush=True)
-        call_command("populatedb", withoutimages=True, verbosity=0)
+        from django.conf import settings
+
+        plugins = settings.PLUGINS
+        try:
+            call_command("populatedb", withoutimages=True, verbosity=0)
+        finally:  # populatedb leaves PLUGINS set to the dummy gateway alone
+            settings.PLUGINS = plugins
 
 
 def pick_variants() -> List[str]:
-    """Two variants of the channel, with stock enough for every round."""
+    """Three variants of the channel, with stock enough for every round."""
     import graphene
     from saleor.product.models import ProductVariant
     from saleor.warehouse.models import Stock
@@ -94,7 +136,7 @@ def pick_variants() -> List[str]:
             stocks__isnull=False,
         )
         .distinct()
-        .order_by("pk")[:2]
+        .order_by("pk")[:3]
     )
     Stock.objects.filter(product_variant__in=variants).update(
         quantity=1_000_000, quantity_allocated=0
@@ -102,17 +144,118 @@ def pick_variants() -> List[str]:
     return [graphene.Node.to_global_id("ProductVariant", v.pk) for v in variants]
 
 
-def journey(api: Any, variants: List[str]) -> Dict[str, float]:
-    """One shopper's checkout; the seconds each timed mutation took."""
+class HookClock:
+    """Seconds spent inside the plugin's hooks and the Celery messages they send
+    (an action a hook deferred with ``on_commit`` included), per mutation."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._depth += 1
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                if not self._depth:
+                    self.seconds += time.perf_counter() - start
+
+        timed.__name__ = getattr(function, "__name__", "hook")
+        return timed
+
+    def install(self) -> None:
+        """Wrap the plugin's hooks (what its class defines over ``BasePlugin``) and
+        the publishing of its own tasks."""
+        from celery.app.task import Task
+        from saleor.plugins.base_plugin import BasePlugin
+
+        from saleor_ecrm_plugin.plugin import EcrmPlugin
+
+        for name, value in list(vars(EcrmPlugin).items()):
+            if (
+                callable(value)
+                and not name.startswith("_")
+                and name in BasePlugin.__annotations__
+            ):
+                setattr(EcrmPlugin, name, self.wrap(value))
+        publish = Task.apply_async
+        clock = self
+
+        def apply_async(task: Any, *args: Any, **kwargs: Any) -> Any:
+            if str(task.name).startswith(OUR_TASKS):
+                return clock.wrap(publish)(task, *args, **kwargs)
+            return publish(task, *args, **kwargs)
+
+        Task.apply_async = apply_async  # type: ignore[method-assign]
+
+
+class Messages:
+    """Celery messages published, ours and Saleor's (``before_task_publish``)."""
+
+    def __init__(self) -> None:
+        self.ours = 0
+        self.saleor = 0
+
+    def install(self) -> None:
+        from celery.signals import before_task_publish
+
+        before_task_publish.connect(self._count, weak=False)
+
+    def _count(self, sender: Any = None, **kwargs: Any) -> None:
+        if str(sender).startswith(OUR_TASKS):
+            self.ours += 1
+        else:
+            self.saleor += 1
+
+
+#: per mutation: seconds, seconds in our hooks, (queries, our messages, Saleor's)
+Timings = Dict[str, Tuple[float, float, Tuple[int, int, int]]]
+
+
+def journey(
+    api: Any,
+    variants: List[str],
+    clock: HookClock,
+    messages: Messages,
+    count_queries: bool = False,
+) -> Timings:
+    """One shopper's checkout; what each timed mutation took."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from tests import storefront_saleor3 as store
 
-    timings: Dict[str, float] = {}
+    timings: Timings = {}
 
-    def timed(name: str, call: Any, *args: Any) -> Any:
+    def timed(name: str, call: Callable[..., Any], *args: Any) -> Any:
+        clock.seconds = 0.0
+        messages.ours = messages.saleor = 0
+        queries = 0
         start = time.perf_counter()
-        result = call(api, *args)
-        timings[name] = time.perf_counter() - start
+        if count_queries:
+            with CaptureQueriesContext(connection) as captured:
+                result = call(api, *args)
+            queries = len(captured)
+        else:
+            result = call(api, *args)
+        elapsed = time.perf_counter() - start
+        timings[name] = (
+            elapsed,
+            clock.seconds,
+            (queries, messages.ours, messages.saleor),
+        )
         return result
+
+    def lines(query: str, field: str) -> Callable[..., Any]:
+        def mutate(api: Any, checkout_id: str, **variables: Any) -> Any:
+            return store.post(api, query, {"id": checkout_id, **variables}, field)[
+                "checkout"
+            ]
+
+        return mutate
 
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
     checkout = timed(
@@ -122,31 +265,58 @@ def journey(api: Any, variants: List[str]) -> Dict[str, float]:
         email,
         [{"variantId": variants[0], "quantity": 1}],
     )
-    timed(
+    add = lines(LINES_ADD, "checkoutLinesAdd")
+    update = lines(LINES_UPDATE, "checkoutLinesUpdate")
+    delete = lines(LINES_DELETE, "checkoutLinesDelete")
+    cart = timed(
         "checkoutLinesAdd",
-        store.add_lines,
+        lambda api, cid: add(
+            api,
+            cid,
+            lines=[
+                {"variantId": variants[1], "quantity": 1},
+                {"variantId": variants[2], "quantity": 1},
+            ],
+        ),
         checkout["id"],
-        [{"variantId": variants[1], "quantity": 1}],
     )
     timed(
         "checkoutLinesUpdate",
-        store.update_lines,
+        lambda api, cid: update(
+            api, cid, lines=[{"variantId": variants[1], "quantity": 2}]
+        ),
         checkout["id"],
-        [{"variantId": variants[1], "quantity": 2}],
+    )
+    dropped = [
+        line["id"] for line in cart["lines"] if line["variant"]["id"] == variants[2]
+    ]
+    timed(
+        "checkoutLinesDelete",
+        lambda api, cid: delete(api, cid, lineIds=dropped),
+        checkout["id"],
     )
     store.pay(api, checkout["id"])
     timed("checkoutComplete", store.complete, checkout["id"])
     return timings
 
 
-def plugin_settings(on: bool) -> Any:
-    """``PLUGINS`` with the plugin (on) or without it (off), for one journey."""
+def plugin_settings(mode: str) -> Any:
+    """``PLUGINS`` with the plugin (on, inactive) or without it (off), and its
+    stored configuration active or not, for one journey."""
     from django.conf import settings
     from django.test.utils import override_settings
+    from saleor.plugins.models import PluginConfiguration
 
-    ours = "saleor_ecrm_plugin.plugin.EcrmPlugin"
-    others = [path for path in settings.PLUGINS if path != ours]
-    return override_settings(PLUGINS=[*others, ours] if on else others)
+    from saleor_ecrm_plugin.constants import PLUGIN_ID
+
+    others = [path for path in settings.PLUGINS if path != PLUGIN_PATH]
+    if mode != "off":
+        PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel=None).update(
+            active=mode == "on"
+        )
+    return override_settings(
+        PLUGINS=others if mode == "off" else [*others, PLUGIN_PATH]
+    )
 
 
 def enable_plugin() -> None:
@@ -170,35 +340,104 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def run(rounds: int, warmup: int) -> Dict[bool, Dict[str, List[float]]]:
+def describe_plugins() -> str:
+    """The plugins of ``PLUGINS`` active in the bench's channel (for the header)."""
+    from saleor.plugins.manager import get_plugins_manager
+
+    manager = get_plugins_manager(allow_replica=False)
+    active = [
+        plugin.PLUGIN_ID
+        for plugin in manager.get_plugins(channel_slug=CHANNEL, active_only=True)
+    ]
+    return f"{len(manager.plugins)} plugins in PLUGINS, active: {', '.join(active)}"
+
+
+class Samples:
+    def __init__(self, modes: Sequence[str]) -> None:
+        self.modes = modes
+        self.seconds: Dict[str, Dict[str, List[float]]] = {
+            mode: defaultdict(list) for mode in modes
+        }
+        self.hooks: Dict[str, Dict[str, List[float]]] = {
+            mode: defaultdict(list) for mode in modes
+        }
+        self.loads: List[float] = []
+
+    def add(self, mode: str, timings: Timings) -> None:
+        for name, (seconds, hooks, _counts) in timings.items():
+            self.seconds[mode][name].append(seconds)
+            self.hooks[mode][name].append(hooks)
+
+
+def run(rounds: int, warmup: int, modes: Sequence[str]) -> Tuple[Samples, Dict]:
     enable_plugin()
     variants = pick_variants()
     from tests.graphql import ApiClient
 
+    clock, messages = HookClock(), Messages()
+    clock.install()
+    messages.install()
     api = ApiClient(statuses=(200,))
-    samples: Dict[bool, Dict[str, List[float]]] = {
-        True: {name: [] for name in TIMED},
-        False: {name: [] for name in TIMED},
-    }
+    counts: Dict[str, Timings] = {}
+    for mode in modes:  # the queries and messages of one journey, untimed
+        with plugin_settings(mode):
+            counts[mode] = journey(api, variants, clock, messages, count_queries=True)
+    samples = Samples(modes)
     for index in range(warmup + rounds):
-        order = (True, False) if index % 2 == 0 else (False, True)
-        for on in order:
-            with plugin_settings(on):
-                timings = journey(api, variants)
+        shift = index % len(modes)
+        for mode in [*modes[shift:], *modes[:shift]]:
+            with plugin_settings(mode):
+                timings = journey(api, variants, clock, messages)
             if index >= warmup:
-                for name, seconds in timings.items():
-                    samples[on][name].append(seconds)
-    return samples
+                samples.add(mode, timings)
+        samples.loads.append(os.getloadavg()[0])
+        if index + 1 == warmup:
+            print(f"warmed up ({warmup} rounds), load {load()}", flush=True)
+        elif index >= warmup and (index - warmup + 1) % 10 == 0:
+            print(f"  {index - warmup + 1} rounds, load {load()}", flush=True)
+    return samples, counts
 
 
-def report(samples: Dict[bool, Dict[str, List[float]]], rounds: int) -> None:
-    print(f"\n{rounds} journeys with the plugin on, {rounds} off, interleaved")
-    print(f"{'mutation':<22}{'off (ms)':>10}{'on (ms)':>10}{'on/off':>9}  target")
+def report(samples: Samples, counts: Dict[str, Timings], rounds: int) -> None:
+    modes = [mode for mode in samples.modes if mode != "off"]
+    loads = samples.loads
+    print(
+        f"\n{rounds} rounds, each one journey per mode ({', '.join(samples.modes)}),"
+        f" in rotating order; 1-min load average during the rounds: median"
+        f" {statistics.median(loads):.1f}, max {max(loads):.1f}"
+    )
+    median = statistics.median
+    for mode in modes:
+        print(f"\nplugin {mode} vs off")
+        print(
+            f"{'mutation':<22}{'off ms':>9}{f'{mode} ms':>12}{'ratio':>8}"
+            f"{'(of medians)':>14}{'hooks ms':>10}{'hooks/off':>11}  target"
+        )
+        for name in TIMED:
+            off = samples.seconds["off"][name]
+            on = samples.seconds[mode][name]
+            ratio = median([b / a for a, b in zip(off, on)])
+            hooks = median(samples.hooks[mode][name]) * 1000
+            target = ""
+            if name in TARGETED:
+                target = f"<= {TARGET} " + ("met" if ratio <= TARGET else "NOT met")
+            print(
+                f"{name:<22}{median(off) * 1000:>9.1f}{median(on) * 1000:>12.1f}"
+                f"{ratio:>8.3f}{median(on) / median(off):>14.3f}{hooks:>10.2f}"
+                f"{hooks / (median(off) * 1000):>11.2%}"
+                f"  {target}"
+            )
+    print(
+        "\nper mutation, one journey: SQL queries / Celery messages"
+        " (ours + Saleor's)"
+    )
+    print(f"{'mutation':<22}" + "".join(f"{mode:>16}" for mode in samples.modes))
     for name in TIMED:
-        off = statistics.median(samples[False][name]) * 1000
-        on = statistics.median(samples[True][name]) * 1000
-        target = "<= 1.03" if name in TARGETED else ""
-        print(f"{name:<22}{off:>10.1f}{on:>10.1f}{on / off:>9.3f}  {target}")
+        cells = []
+        for mode in samples.modes:
+            queries, ours, saleor = counts[mode][name][2]
+            cells.append(f"{queries:>7} / {ours}+{saleor}")
+        print(f"{name:<22}" + "".join(f"{cell:>16}" for cell in cells))
 
 
 def empty_broker() -> None:
@@ -208,22 +447,42 @@ def empty_broker() -> None:
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--warmup", type=int, default=4)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--inactive",
+        action="store_true",
+        help="also time the plugin installed but inactive (a third journey a round)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    started = time.perf_counter()
     setup()
+    import django
+    import saleor
+
+    print(
+        f"Saleor {saleor.__version__}, Django {django.get_version()}, Python"
+        f" {sys.version.split()[0]}, {os.cpu_count()} CPUs, database"
+        f" {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}"
+    )
+    enable_plugin()
+    print(describe_plugins())
     print(f"load average at start: {load()}", flush=True)
+    modes = ("off", "on", "inactive") if args.inactive else ("off", "on")
     try:
-        samples = run(args.rounds, args.warmup)
+        samples, counts = run(args.rounds, args.warmup, modes)
     finally:
         empty_broker()
-    report(samples, args.rounds)
-    print(f"load average at end: {load()}")
+    report(samples, counts, args.rounds)
+    print(
+        f"\nload average at end: {load()}; bench time"
+        f" {time.perf_counter() - started:.0f} s"
+    )
     return 0
 
 

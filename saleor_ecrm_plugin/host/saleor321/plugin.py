@@ -25,6 +25,8 @@ from saleor.plugins.error_codes import PluginErrorCode
 
 from ... import config
 from ...constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
+from ...errors import UnknownProgram
+from ...programs.abandoned_checkout.program import AbandonedCheckoutProgram
 from ...programs.cross_sell.program import CrossSellProgram
 from ...programs.order_confirmation.program import OrderConfirmationProgram
 from ...programs.registry import get_program, program_of
@@ -52,7 +54,12 @@ class EcrmPlugin(BasePlugin):
 
     @property
     def settings(self) -> config.EcrmSettings:
-        parsed, _errors = config.parse_configuration(self.configuration)
+        """The configuration parsed once per plugin object (Saleor builds the
+        plugins again for every request, so a dashboard change is seen at once)."""
+        parsed: config.EcrmSettings | None = self.__dict__.get("_ecrm_settings")
+        if parsed is None:
+            parsed, _errors = config.parse_configuration(self.configuration)
+            self.__dict__["_ecrm_settings"] = parsed
         return parsed
 
     @classmethod
@@ -147,8 +154,16 @@ class EcrmPlugin(BasePlugin):
         )
 
     def _note_checkout(self, checkout: Checkout) -> None:
+        """Plan the checkout's reminders in a worker; no message when the program
+        is off (the periodic scan still reads every change once it is on)."""
         from ...tasks import note_checkout_activity
 
+        try:
+            program = get_program(AbandonedCheckoutProgram.id)
+        except UnknownProgram:  # the shop left the program out of ECRM_PROGRAMS
+            return
+        if not program.is_enabled(self.settings):
+            return
         token, seen_at = str(checkout.token), timezone.now().isoformat()
         self._after_commit(lambda: note_checkout_activity.delay(token, seen_at))
 
