@@ -60,13 +60,13 @@ mutation Fulfil($order: ID!, $input: OrderFulfillInput!) {
 }
 """
 ORDER_REFUND = """
-mutation Refund($id: ID!, $amount: Decimal!) {
+mutation Refund($id: ID!, $amount: %s!) {
   orderRefund(id: $id, amount: $amount) {
     orderErrors { field code message }
     order { paymentStatus }
   }
 }
-"""
+""" % ("PositiveDecimal" if SALEOR3 else "Decimal")
 PRODUCT_REVIEWS = """
 query Reviews($id: ID!, $first: Int) {
   productReviews(productId: $id, first: $first) {
@@ -108,6 +108,15 @@ def shop_staff(db):
     user = User.objects.create_user(
         "orders@shop.example.com", "password", is_staff=True
     )
+    if SALEOR3:
+        # Saleor 3 lets staff act on an order only in the channels its permission
+        # groups reach (else orderFulfill answers PermissionDenied, no data)
+        from saleor.account.models import Group
+
+        group = Group.objects.create(
+            name="Orders", restricted_access_to_channels=False
+        )
+        user.groups.add(group)
     return grant(user, "manage_orders", "manage_products")
 
 
@@ -138,8 +147,8 @@ def fulfil_through_graphql(staff: ApiClient, order_id: Any) -> None:
             "input": {"lines": lines, "notifyCustomer": False},
         },
     )
-    assert answer.get("data"), answer  # GraphQL's errors, if any
-    result = answer["data"]["orderFulfill"]
+    result = (answer.get("data") or {}).get("orderFulfill")
+    assert result, answer  # GraphQL's errors, if any
     assert result["orderErrors"] == []
     assert result["order"]["status"] == "FULFILLED"
 
@@ -259,7 +268,11 @@ def test_shipped_order_is_asked_for_a_review_and_a_star_link_records_it(
         <= timedelta(days=7)
     )
     assert reminder.due_at - request.due_at == timedelta(days=3)
-    assert Dispatcher().run().claimed == 0
+    Dispatcher().run()  # on 3.21 the plugin's order confirmation is due now
+    assert review_emails(smtp_server) == []
+    request.refresh_from_db()
+    reminder.refresh_from_db()
+    assert {request.status, reminder.status} == {SendStatus.PLANNED}
 
     days_pass(7)
     assert Dispatcher().run().sent == 1
@@ -354,7 +367,8 @@ def test_a_refunded_order_gets_no_review_request(
 
     days_pass(10)
     report = Dispatcher().run()
-    assert (report.sent, report.skipped) == (0, 2)
+    # on 3.21 the one email sent is the plugin's order confirmation
+    assert (report.sent, report.skipped) == (1 if SALEOR3 else 0, 2)
     assert set(
         ScheduledSend.objects.filter(program="review_request").values_list(
             "skip_reason", flat=True
