@@ -380,7 +380,8 @@ def test_the_same_address_ordering_elsewhere_stops_the_series(
     )
     advance_to("step1", token_of(left))
     report = Dispatcher().run()
-    assert (report.sent, report.skipped) == (0, 1)
+    # on 3.21 the one email sent is the plugin's order confirmation
+    assert (report.sent, report.skipped) == (1 if SALEOR3 else 0, 1)
     assert reminders(token_of(left)).get(step="step1").skip_reason == (
         "customer_ordered"
     )

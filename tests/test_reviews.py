@@ -113,9 +113,7 @@ def shop_staff(db):
         # groups reach (else orderFulfill answers PermissionDenied, no data)
         from saleor.account.models import Group
 
-        group = Group.objects.create(
-            name="Orders", restricted_access_to_channels=False
-        )
+        group = Group.objects.create(name="Orders", restricted_access_to_channels=False)
         user.groups.add(group)
     return grant(user, "manage_orders", "manage_products")
 
