@@ -141,7 +141,7 @@ class CeleryWorker:
             "--without-heartbeat",
         ]
 
-    def start(self, ready_timeout: float = 60.0) -> CeleryWorker:
+    def start(self, ready_timeout: float = 180.0) -> CeleryWorker:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command(),

@@ -46,13 +46,7 @@ _with_test_programs()
 #: test modules that import Saleor 2.10's models or GraphQL API at import time and
 #: are not converted to the host layer (tests/hosts/) yet: not collected on Saleor
 #: 3.21, each with the reason, counted in the summary
-NOT_YET_ON_SALEOR3 = {
-    "test_click_tracking.py": "converted, but on 3.21 the tracked reminder is"
-    " retried instead of sent (delivery error not diagnosed yet)",
-    "test_click_attribution_worker.py": "needs test_click_tracking's reminder on 3.21",
-    "test_abandoned_checkout_worker.py": "converted; not run on 3.21 yet",
-    "test_reviews_celery.py": "converted; not run on 3.21 yet",
-}
+NOT_YET_ON_SALEOR3: Dict[str, str] = {}
 #: test modules that go through the plugin's GraphQL API, which Saleor 3.21 serves
 #: from the s3api branch's view (not on this branch yet)
 NEEDS_S3API: Dict[str, str] = {}

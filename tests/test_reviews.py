@@ -60,13 +60,13 @@ mutation Fulfil($order: ID!, $input: OrderFulfillInput!) {
 }
 """
 ORDER_REFUND = """
-mutation Refund($id: ID!, $amount: Decimal!) {
+mutation Refund($id: ID!, $amount: %s!) {
   orderRefund(id: $id, amount: $amount) {
     orderErrors { field code message }
     order { paymentStatus }
   }
 }
-"""
+""" % ("PositiveDecimal" if SALEOR3 else "Decimal")
 PRODUCT_REVIEWS = """
 query Reviews($id: ID!, $first: Int) {
   productReviews(productId: $id, first: $first) {
@@ -108,6 +108,13 @@ def shop_staff(db):
     user = User.objects.create_user(
         "orders@shop.example.com", "password", is_staff=True
     )
+    if SALEOR3:
+        # Saleor 3 lets staff act on an order only in the channels its permission
+        # groups reach (else orderFulfill answers PermissionDenied, no data)
+        from saleor.account.models import Group
+
+        group = Group.objects.create(name="Orders", restricted_access_to_channels=False)
+        user.groups.add(group)
     return grant(user, "manage_orders", "manage_products")
 
 
@@ -131,13 +138,15 @@ def fulfil_through_graphql(staff: ApiClient, order_id: Any) -> None:
                 ],
             }
         )
-    result = staff.post(
+    answer = staff.post(
         ORDER_FULFILL,
         {
             "order": graphene.Node.to_global_id("Order", order_id),
             "input": {"lines": lines, "notifyCustomer": False},
         },
-    )["data"]["orderFulfill"]
+    )
+    result = (answer.get("data") or {}).get("orderFulfill")
+    assert result, answer  # GraphQL's errors, if any
     assert result["orderErrors"] == []
     assert result["order"]["status"] == "FULFILLED"
 
@@ -234,10 +243,6 @@ def review_state() -> List[tuple]:
 # --- end to end -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    SALEOR3,
-    reason="on 3.21 orderFulfill answers no data here (not diagnosed yet)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_shipped_order_is_asked_for_a_review_and_a_star_link_records_it(
     shop, api_client, shop_staff, smtp_server
@@ -261,7 +266,11 @@ def test_shipped_order_is_asked_for_a_review_and_a_star_link_records_it(
         <= timedelta(days=7)
     )
     assert reminder.due_at - request.due_at == timedelta(days=3)
-    assert Dispatcher().run().claimed == 0
+    Dispatcher().run()  # on 3.21 the plugin's order confirmation is due now
+    assert review_emails(smtp_server) == []
+    request.refresh_from_db()
+    reminder.refresh_from_db()
+    assert {request.status, reminder.status} == {SendStatus.PLANNED}
 
     days_pass(7)
     assert Dispatcher().run().sent == 1
@@ -338,10 +347,6 @@ def _only_line(order_id: int) -> Any:
     return OrderLine.objects.get(order_id=order_id)
 
 
-@pytest.mark.skipif(
-    SALEOR3,
-    reason="on 3.21 orderFulfill answers no data here (not diagnosed yet)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_refunded_order_gets_no_review_request(
     shop, api_client, shop_staff, smtp_server
@@ -360,7 +365,8 @@ def test_a_refunded_order_gets_no_review_request(
 
     days_pass(10)
     report = Dispatcher().run()
-    assert (report.sent, report.skipped) == (0, 2)
+    # on 3.21 the one email sent is the plugin's order confirmation
+    assert (report.sent, report.skipped) == (1 if SALEOR3 else 0, 2)
     assert set(
         ScheduledSend.objects.filter(program="review_request").values_list(
             "skip_reason", flat=True
