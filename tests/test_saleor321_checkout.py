@@ -130,10 +130,12 @@ def test_a_left_checkout_is_reminded_and_checkout_complete_stops_the_rest(
     # whatever time passes and however often the scan runs, nothing more is sent
     ScheduledSend.objects.update(next_attempt_at=timezone.now() - timedelta(days=3))
     scan_checkouts(load_context().settings)
-    assert Dispatcher().run().sent == 0
-    assert [m.message["Subject"] for m in smtp_server.messages] == [
-        "Grace, your cart is waiting"
-    ]
+    Dispatcher().run()  # may send the order confirmation (ours on 3.21), no reminder
+    assert [
+        m.message["Subject"]
+        for m in smtp_server.messages
+        if m.message["X-Ecrm-Program"] == "abandoned_checkout"
+    ] == ["Grace, your cart is waiting"]
 
 
 def test_the_program_off_plans_nothing(
