@@ -134,7 +134,7 @@ def test_a_left_checkout_is_reminded_and_checkout_complete_stops_the_rest(
     assert [
         m.message["Subject"]
         for m in smtp_server.messages
-        if m.message["X-Ecrm-Program"] == "abandoned_checkout"
+        if m.message["X-Ecrm-Program"].startswith("abandoned_checkout/")
     ] == ["Grace, your cart is waiting"]
 
 
