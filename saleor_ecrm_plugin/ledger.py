@@ -62,8 +62,28 @@ class PlannedSend:
 
 
 def plan_send(planned: PlannedSend) -> bool:
-    """Insert the row unless its key exists. Returns True when a row was created."""
-    return plan_sends([planned]) == 1
+    """Insert the row unless its key exists. Returns True when a row was created.
+
+    One statement, ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, so a hook that
+    plans inside a request (the order confirmation in checkoutComplete) costs one
+    round trip; the row is the one :func:`plan_sends` would write (the same model
+    instance, each field's own ``pre_save`` and ``get_db_prep_save``).
+    """
+    from django.db import connection
+
+    row, meta = planned.to_row(), ScheduledSend._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            values,
+        )
+        return cursor.fetchone() is not None
 
 
 def plan_sends(planned: Iterable[PlannedSend], batch_size: int = 2000) -> int:

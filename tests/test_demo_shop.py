@@ -121,3 +121,32 @@ def test_the_demo_history_is_what_the_lifecycle_programs_read(shop):
 
     assert demo_shop.forget_previous_run(DOMAIN)["orders"] == 3
     assert host.orders_placed_between(now - timedelta(days=400), now) == []
+
+
+def test_what_the_demo_tells_a_newcomer_to_try_runs_on_this_saleor(shop, capsys):
+    """The end of a demo run prints GraphQL to paste (a query, a registration, the
+    plugin's configuration): each must run on this host's own schema, as printed."""
+    from saleor_ecrm_plugin.demo.run import _print_what_to_try
+    from tests.configuration import configure_plugin
+
+    make_product("Try me", price="5.00", stock=1)
+    configure_plugin()
+    demo_shop = for_installed_saleor()
+    _print_what_to_try({}, 8000, demo_shop, serving=False)
+    printed = capsys.readouterr().out
+    assert demo_shop.serve_command in printed
+
+    products = GraphQLClient().execute(demo_shop.sample_query)["products"]
+    assert [edge["node"]["name"] for edge in products["edges"]] == ["Try me"]
+
+    register = demo_shop.register_mutation
+    assert register.split(", password")[0] in printed
+    GraphQLClient().mutate("accountRegister", register)
+    User = apps.get_model("account", "User")
+    assert User.objects.filter(email="you@example.com").exists()
+
+    assert demo_shop.plugin_query in printed
+    plugin = demo_shop.staff_client().execute(demo_shop.plugin_query)["plugin"]
+    stored = plugin.get("globalConfiguration") or plugin
+    assert stored["active"] is True
+    assert "abandoned_enabled" in {item["name"] for item in stored["configuration"]}

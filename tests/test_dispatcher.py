@@ -43,6 +43,50 @@ def test_planning_the_same_send_twice_leaves_one_row():
     assert ScheduledSend.objects.count() == 1
 
 
+def test_plan_send_writes_the_row_bulk_create_writes():
+    """plan_send is one INSERT ... ON CONFLICT of our own: its row must be, column
+    by column, the one Django's bulk_create writes through plan_sends (payload,
+    defaults, the due index's column, key), and a conflict must add nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    due = timezone.now()
+    planned = [
+        PlannedSend(
+            program="test_ping",
+            step="ping",
+            recipient=f"ada{n}@example.org",
+            subject_type="order",
+            subject_id=str(n),
+            due_at=due,
+            payload={"name": "Ada", "lines": [1, 2], "nested": {"n": n}},
+            key=f"same:{n}" if n else None,
+        )
+        for n in range(2)
+    ]
+    ignored = {"id", "created_at", "updated_at"}
+
+    def rows():
+        return [
+            {k: v for k, v in row.items() if k not in ignored}
+            for row in ScheduledSend.objects.order_by("subject_id").values()
+        ]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert plan_send(planned[0]) is True
+    assert len(queries.captured_queries) == 1
+    assert plan_send(planned[1]) is True
+    assert [plan_send(p) for p in planned] == [False, False]
+    ours = rows()
+    ScheduledSend.objects.all().delete()
+    assert plan_sends(planned) == 2
+    assert ours == rows()
+    assert ours[0]["status"] == SendStatus.PLANNED and ours[0]["next_attempt_at"] == due
+    assert ours[1]["idempotency_key"] == "same:1"
+    sent = ScheduledSend.objects.get(subject_id="0")
+    assert sent.created_at <= sent.updated_at
+
+
 def test_due_sends_are_delivered_with_their_headers(smtp_server):
     plan_pings(3, payload={"name": "Ada"})
     plan_pings(2, due_at=timezone.now() + timedelta(hours=1), prefix="later")

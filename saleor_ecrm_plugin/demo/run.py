@@ -428,26 +428,26 @@ def _print_what_to_try(
     lines = ["", "What to try" + ("" if serving else " (with --serve)") + ":"]
     if not serving:
         lines += [
-            "  keep the shop running:  make demo ARGS=--serve",
+            f"  keep the shop running:  {shop.serve_command}",
             f"{indent}(python -m saleor_ecrm_plugin.demo --serve)",
         ]
+    register = shop.register_mutation
+    cut = register.index(", password")
     lines += [
         f"  GraphQL endpoint:       {endpoint}",
         f"{indent}(open it in a browser for a small query form)",
         f"  sample query:           curl -s {endpoint} \\",
         f"{indent}  -H 'Content-Type: application/json' \\",
         f'{indent}  -d \'{{"query": "{query}"}}\'',
-        "  register a customer:    mutation { accountRegister(input: "
-        '{email: "you@example.com",',
-        f'{indent}  password: "try-it-123"}}) {{ accountErrors {{ message }} }} }}',
+        f"  register a customer:    {register[:cut + 1]}",
+        f"{indent}  {register[cut + 2:]}",
         f"{indent}-> its welcome email reaches the SMTP sink "
         f"{PLUGIN_SETTINGS['welcome_delay_minutes']} minutes later",
         f"{indent}   (the dispatcher runs every {interval} s)",
         '  staff login:            mutation { tokenCreate(email: "admin@example.com",',
         f'{indent}  password: "admin") {{ token }} }}',
         f"{indent}then, with header 'Authorization: JWT <token>':",
-        f'{indent}{{ plugin(id: "saleor_ecrm_plugin.ecrm") '
-        "{ active configuration { name value } } }",
+        f"{indent}{shop.plugin_query}",
         f"  staff page:             http://127.0.0.1:{port}/ecrm/staff/",
         f"{indent}(report with charts, customer timeline; demo staff sign-in:",
         f"{indent} admin@example.com / admin)",

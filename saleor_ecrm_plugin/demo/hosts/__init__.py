@@ -76,6 +76,18 @@ class DemoShop(ABC):
     ecrm_graphql_path: str = "/graphql/"
     #: a first query to try on ``/graphql/``, printed at the end
     sample_query: str = ""
+    #: the command that keeps this demo shop running (printed at the end)
+    serve_command: str = "make demo ARGS=--serve"
+    #: "register a customer" on this host's schema, printed at the end
+    register_mutation: str = (
+        'mutation { accountRegister(input: {email: "you@example.com", '
+        'password: "try-it-123"}) { accountErrors { message } } }'
+    )
+    #: the plugin's stored configuration on this host's schema, printed at the end
+    plugin_query: str = (
+        '{ plugin(id: "saleor_ecrm_plugin.ecrm") '
+        "{ active configuration { name value } } }"
+    )
     #: whether ``demo/history.py`` plants its months of backdated orders here
     #: (the :meth:`plant_order` family below); False: a fortnight without them
     plants_history: bool = True

@@ -114,6 +114,17 @@ class DemoShopImpl(DemoShop):
         '{ shop { name } products(first: 3, channel: "default-channel") '
         "{ edges { node { name } } } }"
     )
+    serve_command = "make demo HOST=saleor3 ARGS=--serve"
+    register_mutation = (
+        'mutation { accountRegister(input: {email: "you@example.com", '
+        'password: "try-it-123", channel: "default-channel", '
+        'redirectUrl: "http://localhost:3000/account-confirm/"}) '
+        "{ errors { message } } }"
+    )
+    plugin_query = (
+        '{ plugin(id: "saleor_ecrm_plugin.ecrm") '
+        "{ globalConfiguration { active configuration { name value } } } }"
+    )
 
     def __init__(self, version: str) -> None:
         self.label = f"Saleor {version}"

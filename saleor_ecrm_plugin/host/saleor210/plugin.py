@@ -16,7 +16,6 @@ from saleor.plugins.error_codes import PluginErrorCode
 
 from ... import config
 from ...constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
-from ...programs.cross_sell.program import CrossSellProgram
 from ...programs.registry import get_program
 from ...programs.review_request.program import ReviewRequestProgram
 from ...programs.welcome.program import WelcomeProgram
@@ -109,10 +108,8 @@ class EcrmPlugin(BasePlugin):
         # checkout or address being delivered right now; a reminder re-checked after
         # this point sees the order (the locks last until the order commits).
         locks.lock_checkout_and_email(order.checkout_token or "", order.user_email)
-        program = get_program(CrossSellProgram.id)
-        assert isinstance(program, CrossSellProgram)
-        # the recommendation model learns the new basket once the order is committed
-        self._after_commit(program.after_order_placed)
+        # one message: the worker's order_placed runs every program's order_placed
+        # (reminders stopped, conversions credited, the cross-sell model updated)
         order_id = order.pk
         self._after_commit(lambda: order_placed.delay(order_id))
         return previous_value

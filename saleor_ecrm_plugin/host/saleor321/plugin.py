@@ -27,7 +27,6 @@ from ... import config
 from ...constants import DEFAULT_ACTIVE, PLUGIN_ID, PLUGIN_NAME
 from ...errors import UnknownProgram
 from ...programs.abandoned_checkout.program import AbandonedCheckoutProgram
-from ...programs.cross_sell.program import CrossSellProgram
 from ...programs.order_confirmation.program import OrderConfirmationProgram
 from ...programs.registry import get_program, program_of
 from ...programs.review_request.program import ReviewRequestProgram
@@ -136,9 +135,8 @@ class EcrmPlugin(BasePlugin):
             return previous_value
         from ...tasks import order_placed
 
-        program = get_program(CrossSellProgram.id)
-        assert isinstance(program, CrossSellProgram)
-        self._after_commit(program.after_order_placed)
+        # one message: the worker's order_placed runs every program's order_placed
+        # (reminders stopped, conversions credited, the cross-sell model updated)
         order_id = str(order.pk)
         self._after_commit(lambda: order_placed.delay(order_id))
         self._plan_order_confirmation(order_id, order.get_customer_email() or "")

@@ -8,9 +8,11 @@ The confirmation stays a confirmation: the block comes after the lines, totals,
 addresses and links, and the merchant can switch it off. Transactional: no consent
 is needed for the confirmation itself, and the block only shows the shop's products.
 
-The recommendation model follows the orders: :meth:`after_order_placed` (from the
-plugin's ``order_created`` hook) enqueues an incremental update once the order is
-committed, and Celery beat rebuilds the model (``settings_helper.enable_ecrm``).
+The recommendation model follows the orders: :meth:`order_placed` (run by the
+worker's ``order_placed`` task, which the plugin's ``order_created`` hook enqueues
+once the order is committed) enqueues an incremental update, and Celery beat
+rebuilds the model (``settings_helper.enable_ecrm``). Nothing of it runs in the
+customer's checkoutComplete request but that one message.
 """
 
 from __future__ import annotations
@@ -147,9 +149,12 @@ class CrossSellProgram(Program):
             for item in recommendations
         ]
 
-    def after_order_placed(self) -> None:
-        """Count the new order(s) into the model, in a worker."""
+    def order_placed(self, settings: EcrmSettings, order_id: Any) -> int:
+        """Count the new order(s) into the model, in a worker of its own (the
+        count catches up on every order since the last, so one per order is
+        plenty). Credits nothing: the block is part of a transactional email."""
         update_recommendations.delay()
+        return 0
 
     def rebuild_recommendations(self, settings: EcrmSettings) -> Dict[str, int]:
         """The periodic scan: recount the model from every order, then catch up."""
