@@ -32,10 +32,12 @@ tasks' work is not (no worker runs).
 It prints, per mutation, the median time of each mode, the median of the rounds'
 own ratios on/off (the verdict: at most 1.03 for the line mutations and
 ``checkoutComplete``; a round's modes run back to back, so the machine's drift
-cancels out) and the ratio of the medians beside it; the time spent inside the
-plugin's hooks (measured in the same requests); SQL queries and Celery messages
-per mutation (one untimed journey per mode, before the rounds). Load averages are
-printed at the start, during and at the end: compare ratios, not milliseconds.
+cancels out) with its 95 % bootstrap interval (how far the machine's noise
+lets the verdict be trusted) and the ratio of the medians beside it; the time
+spent inside the plugin's hooks (measured in the same requests); SQL queries and
+Celery messages per mutation (one untimed journey per mode, before the rounds).
+Load averages are printed at the start, during and at the end: compare ratios, not
+milliseconds. Before each journey the garbage collector runs, untimed.
 
 The database (``DATABASE_URL``, default ``ecrm_bench_s3``) is cloned from
 ``SALEOR3_TEMPLATE_DB`` (default ``ecrm_saleor3_tpl``; Saleor's migrations only)
@@ -46,7 +48,9 @@ when missing, then gets the plugin's migrations and Saleor's demo catalogue
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import random
 import statistics
 import sys
 import time
@@ -386,6 +390,8 @@ def run(rounds: int, warmup: int, modes: Sequence[str]) -> Tuple[Samples, Dict]:
     for index in range(warmup + rounds):
         shift = index % len(modes)
         for mode in [*modes[shift:], *modes[:shift]]:
+            # a collection of the last journey's garbage is not charged to this one
+            gc.collect()
             with plugin_settings(mode):
                 timings = journey(api, variants, clock, messages)
             if index >= warmup:
@@ -396,6 +402,19 @@ def run(rounds: int, warmup: int, modes: Sequence[str]) -> Tuple[Samples, Dict]:
         elif index >= warmup and (index - warmup + 1) % 10 == 0:
             print(f"  {index - warmup + 1} rounds, load {load()}", flush=True)
     return samples, counts
+
+
+def ratio_interval(
+    off: Sequence[float], on: Sequence[float], draws: int = 2000
+) -> Tuple[float, float]:
+    """A 95 % bootstrap interval of the median of the rounds' ratios (rounds drawn
+    with replacement; a fixed seed, so a run prints the same interval twice)."""
+    ratios = [b / a for a, b in zip(off, on)]
+    pick = random.Random(1)
+    medians = sorted(
+        statistics.median(pick.choices(ratios, k=len(ratios))) for _ in range(draws)
+    )
+    return medians[int(draws * 0.025)], medians[int(draws * 0.975) - 1]
 
 
 def report(samples: Samples, counts: Dict[str, Timings], rounds: int) -> None:
@@ -411,19 +430,22 @@ def report(samples: Samples, counts: Dict[str, Timings], rounds: int) -> None:
         print(f"\nplugin {mode} vs off")
         print(
             f"{'mutation':<22}{'off ms':>9}{f'{mode} ms':>12}{'ratio':>8}"
-            f"{'(of medians)':>14}{'hooks ms':>10}{'hooks/off':>11}  target"
+            f"{'95% interval':>16}{'(of medians)':>14}{'hooks ms':>10}"
+            f"{'hooks/off':>11}  target"
         )
         for name in TIMED:
             off = samples.seconds["off"][name]
             on = samples.seconds[mode][name]
             ratio = median([b / a for a, b in zip(off, on)])
+            low, high = ratio_interval(off, on)
             hooks = median(samples.hooks[mode][name]) * 1000
             target = ""
             if name in TARGETED:
                 target = f"<= {TARGET} " + ("met" if ratio <= TARGET else "NOT met")
             print(
                 f"{name:<22}{median(off) * 1000:>9.1f}{median(on) * 1000:>12.1f}"
-                f"{ratio:>8.3f}{median(on) / median(off):>14.3f}{hooks:>10.2f}"
+                f"{ratio:>8.3f}{f'{low:.3f}-{high:.3f}':>16}"
+                f"{median(on) / median(off):>14.3f}{hooks:>10.2f}"
                 f"{hooks / (median(off) * 1000):>11.2%}"
                 f"  {target}"
             )
