@@ -42,8 +42,9 @@ It prints, per mutation, the median time of each mode and two verdicts (at most
   A/B verdict can show a large overhead, not rule out a small one;
 * "in-request": each "on" mutation against itself less the time spent inside the
   plugin (its hooks, Saleor's manager calling into it, building it, its Celery
-  messages; see :class:`HookClock`), measured in the same request, so a slow or a
-  fast tenth of a second scales both sides alike;
+  messages, its view's request checks, LocaleMiddleware; see :class:`HookClock`),
+  measured in the same request, so a slow or a fast tenth of a second scales both
+  sides alike;
 
 then SQL queries and Celery messages per mutation (one untimed journey per mode,
 before the rounds): the plugin's cost that is not time in Python. Load averages
@@ -165,8 +166,10 @@ class HookClock:
     """Seconds spent inside the plugin, per mutation: its hooks and the Celery
     messages they send (an action a hook deferred with ``on_commit`` included),
     Saleor's plugin manager calling into it (for every hook Saleor runs, the
-    plugin's own or not: the manager looks each one up on every active plugin) and
-    building it for the request.
+    plugin's own or not: the manager looks each one up on every active plugin),
+    building it for the request, and what its settings put in front of Saleor's
+    GraphQL (:meth:`_install_view`). Not in it: Saleor executing the operation on
+    the merged schema instead of its own (the A/B ratio has it).
 
     Measured inside the request, so the share it gives is immune to this machine's
     changing CPU speed, which the on/off wall-clock ratio is not. Saleor's manager
@@ -230,6 +233,26 @@ class HookClock:
             return publish(task, *args, **kwargs)
 
         Task.apply_async = apply_async  # type: ignore[method-assign]
+        self._install_view()
+
+    def _install_view(self) -> None:
+        """What the plugin's settings put in front of Saleor's GraphQL: the request
+        checks and the body parse of its view (``view_guard``), the merged query-cost
+        check (``EcrmGraphQLView._merged_cost``), ``LocaleMiddleware``. Saleor's
+        own parse of the body goes through the view's ``parse_body`` too: counted
+        here, so the figure is a little high, never low."""
+        from django.middleware.locale import LocaleMiddleware
+
+        from saleor_ecrm_plugin.graphql import view_guard
+        from saleor_ecrm_plugin.graphql.view_guard import RequestGuard
+        from saleor_ecrm_plugin.host.saleor321.views import EcrmGraphQLView
+
+        view_guard.request_problem = self.wrap(view_guard.request_problem)
+        parse_body = RequestGuard.__dict__["parse_body"].__func__
+        RequestGuard.parse_body = classmethod(self.wrap(parse_body))  # type: ignore[assignment]
+        EcrmGraphQLView._merged_cost = self.wrap(EcrmGraphQLView._merged_cost)  # type: ignore[method-assign]
+        for name in ("process_request", "process_response"):
+            setattr(LocaleMiddleware, name, self.wrap(getattr(LocaleMiddleware, name)))
 
 
 class Messages:
@@ -349,7 +372,7 @@ def journey(
 
 
 def side_by_side(
-    api: Any,
+    apis: Dict[str, Any],
     variants: List[str],
     clock: HookClock,
     messages: Messages,
@@ -362,7 +385,8 @@ def side_by_side(
     rotates from mutation to mutation (starting at ``shift``). The two sides of a
     ratio are milliseconds apart, not a journey apart."""
     runs = {
-        mode: journey(api, variants, clock, messages, count_queries) for mode in modes
+        mode: journey(apis[mode], variants, clock, messages, count_queries)
+        for mode in modes
     }
     done: Dict[str, Timings] = {}
     step = 0
@@ -380,9 +404,38 @@ def side_by_side(
     return done
 
 
+#: what the plugin's settings (``enable_ecrm`` and our 3.21 settings) add that a
+#: request goes through: our ``ROOT_URLCONF`` (``/graphql/`` served by the plugin's
+#: view: request checks, Saleor's schema merged with ours) and ``LocaleMiddleware``
+SALEOR_URLCONF = "saleor.urls"
+OUR_MIDDLEWARE = ("django.middleware.locale.LocaleMiddleware",)
+SALEOR_URLS_MIDDLEWARE = "bench.saleor3_checkout.SaleorUrls"
+
+
+class SaleorUrls:
+    """The "off" client's first middleware: Saleor's own URL conf for the request
+    (Django's per-request ``request.urlconf``; changing ``ROOT_URLCONF`` would
+    clear the URL caches at every switch)."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        request.urlconf = SALEOR_URLCONF
+        return self.get_response(request)
+
+
 def plugin_settings(mode: str) -> Any:
-    """``PLUGINS`` with the plugin (on, inactive) or without it (off), and its
-    stored configuration active or not, for one journey."""
+    """The settings of one mode, for its requests:
+
+    * ``off``: Saleor's own, as if the plugin were not installed: ``PLUGINS``
+      without it, Saleor's URLs (its own ``/graphql/`` view and schema) and
+      middleware;
+    * ``on`` / ``inactive``: the plugin's settings, its stored configuration active
+      or not.
+
+    A mode's client (:func:`clients`) loads its middleware at its first request,
+    under these settings."""
     from django.conf import settings
     from django.test.utils import override_settings
     from saleor.plugins.models import PluginConfiguration
@@ -390,13 +443,45 @@ def plugin_settings(mode: str) -> Any:
     from saleor_ecrm_plugin.constants import PLUGIN_ID
 
     others = [path for path in settings.PLUGINS if path != PLUGIN_PATH]
-    if mode != "off":
-        PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel=None).update(
-            active=mode == "on"
-        )
-    return override_settings(
-        PLUGINS=others if mode == "off" else [*others, PLUGIN_PATH]
+    if mode == "off":
+        middleware = [SALEOR_URLS_MIDDLEWARE] + [
+            name for name in settings.MIDDLEWARE if name not in OUR_MIDDLEWARE
+        ]
+        return override_settings(PLUGINS=others, MIDDLEWARE=middleware)
+    PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel=None).update(
+        active=mode == "on"
     )
+    return override_settings(PLUGINS=[*others, PLUGIN_PATH])
+
+
+def clients(modes: Sequence[str]) -> Dict[str, Any]:
+    """One storefront client per mode (Django's test client loads its middleware
+    once, at its first request), checked: "off" must reach Saleor's own view, the
+    others the plugin's."""
+    from saleor_ecrm_plugin.graphql.view_guard import RequestGuard
+    from tests.graphql import ApiClient
+
+    apis = {mode: ApiClient(statuses=(200,)) for mode in modes}
+    handle = RequestGuard._handle_query
+    served: List[str] = []
+
+    def counted(view: Any, request: Any) -> Any:
+        served.append(type(view).__name__)
+        return handle(view, request)
+
+    RequestGuard._handle_query = counted  # type: ignore[method-assign]
+    try:
+        for mode, api in apis.items():
+            served.clear()
+            with plugin_settings(mode):
+                api.post("{ shop { name } }")
+            if bool(served) != (mode != "off"):
+                raise RuntimeError(f"mode {mode}: /graphql/ served by {served}")
+            view = served[0] if served else "Saleor's own GraphQLView"
+            print(f"  {mode}: /graphql/ served by {view}")
+    finally:
+        RequestGuard._handle_query = handle  # type: ignore[method-assign]
+    return apis
 
 
 def enable_plugin() -> None:
@@ -470,17 +555,16 @@ class Samples:
 def run(rounds: int, warmup: int, modes: Sequence[str]) -> Tuple[Samples, Dict]:
     enable_plugin()
     variants = pick_variants()
-    from tests.graphql import ApiClient
 
     clock, messages = HookClock(), Messages()
     clock.install()
     messages.install()
-    api = ApiClient(statuses=(200,))
+    apis = clients(modes)
     # the queries and messages of one journey per mode, untimed
-    counts = side_by_side(api, variants, clock, messages, modes, count_queries=True)
+    counts = side_by_side(apis, variants, clock, messages, modes, count_queries=True)
     samples = Samples(modes)
     for index in range(warmup + rounds):
-        journeys = side_by_side(api, variants, clock, messages, modes, shift=index)
+        journeys = side_by_side(apis, variants, clock, messages, modes, shift=index)
         if index >= warmup:
             for mode, timings in journeys.items():
                 samples.add(mode, timings)
@@ -546,7 +630,8 @@ def report(samples: Samples, counts: Dict[str, Timings], rounds: int) -> None:
         "\nA/B: the median of the rounds' own ratios on/off (its 95 % bootstrap"
         " interval beside it);\nin-request: each 'on' mutation against itself less"
         " the time measured inside the plugin\n(hooks, Saleor's calls into it,"
-        " building it, its Celery messages), median over the rounds."
+        " building it, its Celery messages, its view's request checks,"
+        " LocaleMiddleware),\nmedian over the rounds."
     )
     print(
         "\nper mutation, one journey: SQL queries / Celery messages"
